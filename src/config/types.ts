@@ -1,0 +1,72 @@
+// The typed configuration the rest of the plugin sees (camelCase). config/options.ts declares every
+// option (oslo name, type, default) and config/load.ts turns INI files + environment into this shape.
+
+export type PortDriverName = 'veth' | 'sriov' | 'nested' | 'vlan';
+export type BindingDriverName = 'veth' | 'hw_veb' | 'macvlan' | 'ipvlan' | 'vlan';
+
+export type NeutronAuthConfig =
+  | { type: 'none'; endpointOverride: string }
+  | {
+      type: 'password';
+      authUrl: string;
+      username?: string;
+      userId?: string;
+      password: string;
+      projectName?: string;
+      projectId?: string;
+      userDomainName?: string;
+      userDomainId?: string;
+      projectDomainName?: string;
+      projectDomainId?: string;
+      /** optional: bypass the catalog */
+      endpointOverride?: string;
+    };
+
+export interface KuryrConfig {
+  default: {
+    /** unix:///path.sock or http://host:port */
+    kuryrUri: string;
+    capabilityScope: 'local' | 'global';
+    localDefaultAddressSpace: string;
+    globalDefaultAddressSpace: string;
+    /** deprecated upstream option; read but unused (as upstream) */
+    portDriver: string;
+    defaultPortDriver: PortDriverName;
+    enabledPortDrivers: PortDriverName[];
+    processExternalConnectivity: boolean;
+    sslCertFile: string;
+    sslKeyFile: string;
+    enableSsl: boolean;
+    bindir: string;
+    subnetpoolNamePrefix: string;
+    deploymentType: string;
+    pybasedir: string;
+    /** binding:host_id for ports bound here; defaults to the OS hostname (must match the Neutron agents' host) */
+    host: string;
+    /** where local state lives (SR-IOV allocations, lock file) */
+    statePath: string;
+    debug: boolean;
+    logFile: string | undefined;
+  };
+  binding: {
+    vethDstPrefix: string;
+    defaultDriver: BindingDriverName;
+    enabledDrivers: BindingDriverName[];
+    linkIface: string;
+  };
+  neutron: {
+    /** sent as given in enable_dhcp of created subnets (upstream StrOpt "True") */
+    enableDhcp: boolean;
+    defaultSubnetpoolV4: string;
+    defaultSubnetpoolV6: string;
+    vifPluggingIsFatal: boolean;
+    vifPluggingTimeout: number;
+    regionName: string | undefined;
+    endpointType: 'public' | 'admin' | 'internal';
+    cafile: string | undefined;
+    insecure: boolean;
+    /** per-request timeout, seconds */
+    timeout: number;
+    auth: NeutronAuthConfig;
+  };
+}

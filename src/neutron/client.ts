@@ -1,0 +1,42 @@
+// The NeutronClient seam: everything the plugin asks of Neutron. The real adapter is http-client.ts
+// (undici, Keystone or noauth); tests use testing/fake-neutron.ts. Errors are typed PluginErrors:
+// NotFoundError (404), ConflictError (409), UnavailableError (connect/timeout/5xx), PluginError
+// ERR_NEUTRON_AUTH (401 after one re-auth), ERR_NEUTRON_FORBIDDEN (403), InvalidRequestError (400).
+import type {
+  NeutronAgent, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSubnet, NeutronSubnetPool,
+} from './types.ts';
+
+export type TaggableResource = 'networks' | 'subnets' | 'subnetpools' | 'ports';
+
+export interface NeutronClient {
+  listNetworks(q?: NeutronQuery): Promise<NeutronNetwork[]>;
+  getNetwork(id: string): Promise<NeutronNetwork>;
+  createNetwork(body: Partial<NeutronNetwork>): Promise<NeutronNetwork>;
+  updateNetwork(id: string, body: Partial<NeutronNetwork>): Promise<NeutronNetwork>;
+  deleteNetwork(id: string): Promise<void>;
+
+  listSubnets(q?: NeutronQuery): Promise<NeutronSubnet[]>;
+  getSubnet(id: string): Promise<NeutronSubnet>;
+  createSubnet(body: Partial<NeutronSubnet> & Record<string, unknown>): Promise<NeutronSubnet>;
+  deleteSubnet(id: string): Promise<void>;
+
+  listSubnetPools(q?: NeutronQuery): Promise<NeutronSubnetPool[]>;
+  getSubnetPool(id: string): Promise<NeutronSubnetPool>;
+  createSubnetPool(body: Partial<NeutronSubnetPool> & Record<string, unknown>): Promise<NeutronSubnetPool>;
+  deleteSubnetPool(id: string): Promise<void>;
+
+  listPorts(q?: NeutronQuery): Promise<NeutronPort[]>;
+  getPort(id: string): Promise<NeutronPort>;
+  createPort(body: Partial<NeutronPort> & Record<string, unknown>): Promise<NeutronPort>;
+  updatePort(id: string, body: Partial<NeutronPort> & Record<string, unknown>): Promise<NeutronPort>;
+  deletePort(id: string): Promise<void>;
+
+  /** PUT /v2.0/{resource}/{id}/tags/{tag} */
+  addTag(resource: TaggableResource, id: string, tag: string): Promise<void>;
+  /** DELETE /v2.0/{resource}/{id}/tags/{tag}; a missing tag is NotFoundError */
+  removeTag(resource: TaggableResource, id: string, tag: string): Promise<void>;
+
+  /** GET /v2.0/extensions/{alias}: true if loaded, false on 404 */
+  hasExtension(alias: string): Promise<boolean>;
+  listAgents(q?: NeutronQuery): Promise<NeutronAgent[]>;
+}

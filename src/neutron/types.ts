@@ -1,0 +1,85 @@
+// Neutron v2.0 wire types (snake_case, as Neutron sends them). Only the fields the plugin reads or writes
+// are typed; everything else passes through untouched.
+
+export type NeutronResource = 'networks' | 'subnets' | 'subnetpools' | 'ports' | 'security-groups' | 'security-group-rules' | 'agents';
+
+export interface NeutronNetwork {
+  id: string;
+  name: string;
+  admin_state_up: boolean;
+  shared: boolean;
+  mtu?: number;
+  status?: string;
+  subnets: string[];
+  tags?: string[] | null;
+  project_id?: string;
+  'provider:network_type'?: string;
+  'provider:physical_network'?: string | null;
+  'provider:segmentation_id'?: number | null;
+  [key: string]: unknown;
+}
+
+export interface NeutronHostRoute { destination: string; nexthop: string }
+
+export interface NeutronSubnet {
+  id: string;
+  name: string;
+  network_id: string;
+  ip_version: 4 | 6;
+  cidr: string;
+  gateway_ip: string | null;
+  enable_dhcp: boolean;
+  subnetpool_id: string | null;
+  host_routes: NeutronHostRoute[];
+  tags?: string[] | null;
+  [key: string]: unknown;
+}
+
+export interface NeutronSubnetPool {
+  id: string;
+  name: string;
+  prefixes: string[];
+  default_prefixlen: string | number;
+  ip_version: 4 | 6;
+  shared: boolean;
+  tags?: string[] | null;
+  [key: string]: unknown;
+}
+
+export interface NeutronFixedIp { subnet_id: string; ip_address: string }
+
+export interface NeutronPort {
+  id: string;
+  name: string;
+  network_id: string;
+  mac_address: string;
+  admin_state_up: boolean;
+  status: string;
+  device_id: string;
+  device_owner: string;
+  fixed_ips: NeutronFixedIp[];
+  tags?: string[] | null;
+  project_id?: string;
+  port_security_enabled?: boolean;
+  security_groups?: string[];
+  'binding:host_id'?: string;
+  'binding:vif_type'?: string;
+  'binding:vnic_type'?: string;
+  'binding:vif_details'?: Record<string, unknown>;
+  'binding:profile'?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface NeutronAgent {
+  id: string;
+  agent_type: string;
+  binary: string;
+  host: string;
+  alive: boolean;
+  admin_state_up: boolean;
+  configurations: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** Query filters: a repeated key (e.g. fixed_ips) is given as an array. */
+export type NeutronQuery = Record<string, string | number | boolean | readonly string[] | undefined>;
