@@ -6,29 +6,32 @@ import type {
   NeutronAgent, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSubnet, NeutronSubnetPool,
 } from './types.ts';
 
+/** a create/update body: the resource's fields (snake_case) */
+export type NeutronBody = Record<string, unknown>;
+
 export type TaggableResource = 'networks' | 'subnets' | 'subnetpools' | 'ports';
 
 export interface NeutronClient {
   listNetworks(q?: NeutronQuery): Promise<NeutronNetwork[]>;
   getNetwork(id: string): Promise<NeutronNetwork>;
-  createNetwork(body: Partial<NeutronNetwork>): Promise<NeutronNetwork>;
-  updateNetwork(id: string, body: Partial<NeutronNetwork>): Promise<NeutronNetwork>;
+  createNetwork(body: NeutronBody): Promise<NeutronNetwork>;
+  updateNetwork(id: string, body: NeutronBody): Promise<NeutronNetwork>;
   deleteNetwork(id: string): Promise<void>;
 
   listSubnets(q?: NeutronQuery): Promise<NeutronSubnet[]>;
   getSubnet(id: string): Promise<NeutronSubnet>;
-  createSubnet(body: Partial<NeutronSubnet> & Record<string, unknown>): Promise<NeutronSubnet>;
+  createSubnet(body: NeutronBody): Promise<NeutronSubnet>;
   deleteSubnet(id: string): Promise<void>;
 
   listSubnetPools(q?: NeutronQuery): Promise<NeutronSubnetPool[]>;
   getSubnetPool(id: string): Promise<NeutronSubnetPool>;
-  createSubnetPool(body: Partial<NeutronSubnetPool> & Record<string, unknown>): Promise<NeutronSubnetPool>;
+  createSubnetPool(body: NeutronBody): Promise<NeutronSubnetPool>;
   deleteSubnetPool(id: string): Promise<void>;
 
   listPorts(q?: NeutronQuery): Promise<NeutronPort[]>;
   getPort(id: string): Promise<NeutronPort>;
-  createPort(body: Partial<NeutronPort> & Record<string, unknown>): Promise<NeutronPort>;
-  updatePort(id: string, body: Partial<NeutronPort> & Record<string, unknown>): Promise<NeutronPort>;
+  createPort(body: NeutronBody): Promise<NeutronPort>;
+  updatePort(id: string, body: NeutronBody): Promise<NeutronPort>;
   deletePort(id: string): Promise<void>;
 
   /** PUT /v2.0/{resource}/{id}/tags/{tag} */

@@ -1,0 +1,84 @@
+// `kuryr serve`: the composition root. Loads the configuration, builds the real adapters (Neutron over HTTP,
+// iproute2 through execFile), checks Neutron, then serves the Docker protocol until SIGTERM/SIGINT, when it
+// stops accepting, finishes in-flight calls and removes its socket.
+import { hostname } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import pino, { type Logger } from 'pino';
+import { loadConfigFromDisk } from '../config/load.ts';
+import { checkDriverCompatibility } from '../config/drivers.ts';
+import type { KuryrConfig } from '../config/types.ts';
+import type { HandlerContext } from '../context.ts';
+import { createVethBinding } from '../binding/veth.ts';
+import { createExec } from '../host/exec.ts';
+import { createIpLink } from '../host/ip-link.ts';
+import { probeExtensions } from '../neutron/extensions.ts';
+import { createNeutronHttpClient } from '../neutron/http-client.ts';
+import { createPortDriverRegistry } from '../port-drivers/registry.ts';
+import { createSriovPortDriver } from '../port-drivers/sriov.ts';
+import { createVethPortDriver } from '../port-drivers/veth.ts';
+import { listen, parseKuryrUri } from '../server/listener.ts';
+import { createServer } from '../server/server.ts';
+import { systemClock } from '../util/clock.ts';
+import { createKeyedMutex } from '../util/keyed-mutex.ts';
+
+export interface ServeOptions { configFile: string[]; configDir: string[] }
+
+export async function serve(opts: ServeOptions): Promise<void> {
+  const bootLog = pino({ base: { pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
+  const { config, warnings } = await loadConfigFromDisk({
+    configFiles: opts.configFile, configDirs: opts.configDir, env: process.env, hostname: hostname(),
+  });
+  checkDriverCompatibility(config);
+  const log: Logger = pino({ level: config.default.debug ? 'debug' : 'info', base: { pid: process.pid } },
+    config.default.logFile ? pino.destination({ dest: config.default.logFile, mkdir: true }) : pino.destination(2));
+  for (const w of warnings) log.warn({ config: true }, w);
+
+  const neutron = createNeutronHttpClient({
+    auth: config.neutron.auth,
+    endpointType: config.neutron.endpointType,
+    timeoutMs: config.neutron.timeout * 1000,
+    ...(config.neutron.regionName === undefined ? {} : { regionName: config.neutron.regionName }),
+    ...(config.neutron.cafile === undefined ? {} : { cafile: config.neutron.cafile }),
+    insecure: config.neutron.insecure,
+    logger: log,
+  });
+  await probeExtensions(neutron, systemClock, log);
+
+  const exec = createExec();
+  const ipLink = createIpLink(exec);
+  const veth = createVethBinding({ ipLink, exec, bindir: config.default.bindir });
+  const ctx: HandlerContext = {
+    config,
+    neutron,
+    portDrivers: createPortDriverRegistry(config, {
+      veth: () => createVethPortDriver(veth),
+      sriov: () => createSriovPortDriver(),
+    }),
+    locks: createKeyedMutex(),
+    clock: systemClock,
+    log,
+  };
+
+  const target = parseKuryrUri(config.default.kuryrUri);
+  const app = createServer(ctx, { logger: log, ...(await tlsOptions(config, target.kind === 'tcp' && target.tls)) });
+  const address = await listen(app, target);
+  log.info({ address, host: config.default.host, portDrivers: config.default.enabledPortDrivers }, 'kuryr plugin serving');
+  bootLog.flush?.();
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: finishing in-flight calls');
+    app.close().then(
+      () => { log.info({}, 'stopped'); log.flush(); process.exit(0); },
+      (err: unknown) => { log.error({ err }, 'error while stopping'); log.flush(); process.exit(1); });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function tlsOptions(config: KuryrConfig, tlsUri: boolean): Promise<{ https?: { cert: Buffer; key: Buffer } }> {
+  if (!config.default.enableSsl && !tlsUri) return {};
+  return { https: { cert: await readFile(config.default.sslCertFile), key: await readFile(config.default.sslKeyFile) } };
+}

@@ -1,0 +1,46 @@
+// IpamDriver.ReleaseAddress: give an address back. A port the plugin created is deleted; an adopted port is
+// handed back (binding, owner and our tag cleared, the port kept). Idempotent: nothing found is success.
+import type { HandlerContext } from '../context.ts';
+import { NotFoundError } from '../errors.ts';
+import { subnetsForPool } from '../neutron/lookup.ts';
+import { TAG_PORT_CREATED, TAG_PORT_EXISTING, endpointPortName, hasTag } from '../neutron/naming.ts';
+import type { NeutronPort } from '../neutron/types.ts';
+import type { ReleaseAddressRequest } from '../protocol/schemas.ts';
+import { sameIp } from '../util/ip.ts';
+
+export async function releaseAddress(ctx: HandlerContext, req: ReleaseAddressRequest): Promise<Record<string, never>> {
+  const subnets = await subnetsForPool(ctx.neutron, req.PoolID);
+  if (subnets.length === 0) {
+    ctx.log.debug({ poolId: req.PoolID, address: req.Address }, 'release: subnet already deleted');
+    return {};
+  }
+  const subnetIds = new Set(subnets.map((s) => s.id));
+  // IPs are not unique across networks: only ports whose matching address lies in this pool's subnets count
+  const ports = (await ctx.neutron.listPorts({ fixed_ips: [`ip_address=${req.Address}`] }))
+    .filter((p) => p.fixed_ips.some((f) => subnetIds.has(f.subnet_id) && sameIp(f.ip_address, req.Address)));
+  for (const port of ports) {
+    if (createdByUs(port)) {
+      await ignoreNotFound(ctx.neutron.deletePort(port.id));
+      ctx.log.info({ portId: port.id, address: req.Address }, 'deleted port');
+    } else if (hasTag(port, TAG_PORT_EXISTING)) {
+      await ignoreNotFound(ctx.neutron.updatePort(port.id, {
+        device_owner: '',
+        'binding:host_id': '',
+        ...(port.device_id !== '' && port.name.startsWith(port.device_id) ? { device_id: '' } : {}),
+      }));
+      await ignoreNotFound(ctx.neutron.removeTag('ports', port.id, TAG_PORT_EXISTING));
+      ctx.log.info({ portId: port.id, address: req.Address }, 'handed back adopted port');
+    }
+  }
+  return {};
+}
+
+function createdByUs(port: NeutronPort): boolean {
+  if (hasTag(port, TAG_PORT_CREATED)) return true;
+  // the Python plugin without tag support named its ports <device_id>-port
+  return (port.tags ?? []).length === 0 && port.device_id !== '' && port.name === endpointPortName(port.device_id);
+}
+
+async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
+  try { await p; } catch (e) { if (!(e instanceof NotFoundError)) throw e; }
+}

@@ -1,0 +1,25 @@
+// NetworkDriver.DeleteEndpoint: tear down the host interface and drop the endpoint tags from the port (the
+// port itself is released by ReleaseAddress, as upstream). Idempotent: dockerd calls it again after
+// failures and on restart, so an unknown endpoint or a missing device is success.
+import type { HandlerContext } from '../context.ts';
+import { NotFoundError } from '../errors.ts';
+import { findEndpointPort } from '../neutron/lookup.ts';
+import { dockerIdTags, hasTag } from '../neutron/naming.ts';
+import type { EndpointRequest } from '../protocol/schemas.ts';
+
+export async function deleteEndpoint(ctx: HandlerContext, req: EndpointRequest): Promise<Record<string, never>> {
+  await ctx.locks.run(`ep:${req.EndpointID}`, async () => {
+    const port = await findEndpointPort(ctx.neutron, req.EndpointID);
+    if (port === undefined) {
+      ctx.log.info({ endpointId: req.EndpointID }, 'no port for this endpoint; nothing to delete');
+      return;
+    }
+    await ctx.portDrivers.forPort(port).deleteHostIface({ endpointId: req.EndpointID, port });
+    for (const tag of dockerIdTags(req.EndpointID)) {
+      if (!hasTag(port, tag)) continue;
+      try { await ctx.neutron.removeTag('ports', port.id, tag); } catch (e) { if (!(e instanceof NotFoundError)) throw e; }
+    }
+    ctx.log.info({ endpointId: req.EndpointID, portId: port.id }, 'endpoint deleted');
+  });
+  return {};
+}

@@ -1,0 +1,76 @@
+// Finding the Neutron resources that stand for Docker objects (by kuryr's tags) and the subnets behind a
+// Docker pool. Read-only: nothing here changes Neutron.
+import { NotFoundError, PluginError } from '../errors.ts';
+import type { NeutronClient } from './client.ts';
+import { dockerIdFilter, hasTag } from './naming.ts';
+import type { NeutronNetwork, NeutronPort, NeutronSubnet, NeutronSubnetPool } from './types.ts';
+
+function atMostOne<T extends { id: string }>(items: T[], what: string): T | undefined {
+  if (items.length > 1) {
+    throw new PluginError('ERR_DUPLICATE_RESOURCE',
+      `${items.length} Neutron ${what} match where one is expected: ${items.map((i) => i.id).join(', ')}`);
+  }
+  return items[0];
+}
+
+export async function findNetwork(neutron: NeutronClient, dockerNetworkId: string): Promise<NeutronNetwork | undefined> {
+  return atMostOne(await neutron.listNetworks({ tags: dockerIdFilter(dockerNetworkId) }),
+    `networks tagged for Docker network ${dockerNetworkId}`);
+}
+
+export async function requireNetwork(neutron: NeutronClient, dockerNetworkId: string): Promise<NeutronNetwork> {
+  const net = await findNetwork(neutron, dockerNetworkId);
+  if (net === undefined) {
+    throw new NotFoundError('ERR_NETWORK_NOT_FOUND',
+      `Neutron net associated with identifier ${dockerNetworkId} doesn't exist.`);
+  }
+  return net;
+}
+
+export async function findEndpointPort(neutron: NeutronClient, endpointId: string): Promise<NeutronPort | undefined> {
+  return atMostOne(await neutron.listPorts({ tags: dockerIdFilter(endpointId) }),
+    `ports tagged for Docker endpoint ${endpointId}`);
+}
+
+export async function requireEndpointPort(neutron: NeutronClient, endpointId: string): Promise<NeutronPort> {
+  const port = await findEndpointPort(neutron, endpointId);
+  if (port === undefined) {
+    throw new NotFoundError('ERR_ENDPOINT_NOT_FOUND',
+      `The port doesn't exist for the identifier ${endpointId}`);
+  }
+  return port;
+}
+
+export async function getPoolOrUndefined(neutron: NeutronClient, poolId: string): Promise<NeutronSubnetPool | undefined> {
+  try {
+    return await neutron.getSubnetPool(poolId);
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The subnets a Docker pool stands for: those allocated from the subnetpool, else (a pre-existing subnet adopted
+ * for the pool) the subnets with the pool's CIDR carrying the pool id as a tag.
+ */
+export async function subnetsForPool(neutron: NeutronClient, poolId: string): Promise<NeutronSubnet[]> {
+  const allocated = await neutron.listSubnets({ subnetpool_id: poolId });
+  if (allocated.length > 0) return allocated;
+  const pool = await getPoolOrUndefined(neutron, poolId);
+  const cidr = pool?.prefixes[0];
+  if (cidr === undefined) return [];
+  const sameCidr = await neutron.listSubnets({ cidr });
+  return sameCidr.filter((s) => hasTag(s, poolId));
+}
+
+/** the one subnet a RequestAddress on this pool allocates from, or undefined before CreateNetwork made it */
+export async function subnetForPool(neutron: NeutronClient, poolId: string): Promise<NeutronSubnet | undefined> {
+  const subnets = await subnetsForPool(neutron, poolId);
+  if (subnets.length <= 1) return subnets[0];
+  const pool = await getPoolOrUndefined(neutron, poolId);
+  const exact = subnets.filter((s) => s.cidr === pool?.prefixes[0]);
+  if (exact.length === 1) return exact[0];
+  throw new PluginError('ERR_DUPLICATE_RESOURCE',
+    `Several Neutron subnets belong to pool ${poolId}: ${subnets.map((s) => `${s.id} (${s.cidr})`).join(', ')}`);
+}

@@ -1,0 +1,88 @@
+// HTTP server for the Docker plugin protocol (fastify). Parses any body as JSON whatever the Content-Type
+// (dockerd sends none, and empty bodies for argument-less calls), validates it against the method's schema,
+// runs the handler and encodes the outcome through server/reply.ts. Listening and shutdown live in listener.ts.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { HandlerContext } from '../context.ts';
+import { InvalidRequestError } from '../errors.ts';
+import { errorReply, transportErrorReply } from './reply.ts';
+import { ROUTES, type Route } from './routes.ts';
+
+export interface ServerOptions {
+  logger: Logger;
+  https?: { cert: Buffer; key: Buffer };
+  /** observe each finished call (metrics, tests) */
+  onCall?: (method: string, outcome: 'ok' | 'error', ms: number) => void;
+}
+
+const DOCKER_CONTENT_TYPE = 'application/vnd.docker.plugins.v1+json';
+
+export function createServer(ctx: HandlerContext, opts: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    ...(opts.https ? { https: opts.https } : {}),
+  }) as unknown as FastifyInstance;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') { done(null, {}); return; }
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      const err = new Error('ERR_INVALID_REQUEST: request body is not valid JSON') as Error & { statusCode: number };
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
+    const r = transportErrorReply(status, err.message);
+    return reply.code(r.status).type(DOCKER_CONTENT_TYPE).send(r.body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const r = transportErrorReply(404, `ERR_UNKNOWN_METHOD: ${req.method} ${req.url} is not a plugin method`);
+    return reply.code(r.status).type(DOCKER_CONTENT_TYPE).send(r.body);
+  });
+
+  for (const [path, route] of Object.entries(ROUTES)) {
+    app.post(path, async (req, reply) => {
+      const started = performance.now();
+      const method = path.slice(1);
+      const outcome = await runRoute(ctx, route, req.body ?? {});
+      const ms = performance.now() - started;
+      if ('error' in outcome) {
+        const r = errorReply(route.iface, outcome.error, req.id);
+        const level = outcome.error instanceof InvalidRequestError ? 'warn' : 'error';
+        opts.logger[level]({ method, ms: Math.round(ms), reqId: req.id, err: outcome.error }, 'call failed');
+        opts.onCall?.(method, 'error', ms);
+        return reply.code(r.status).type(DOCKER_CONTENT_TYPE).send(r.body);
+      }
+      opts.logger.debug({ method, ms: Math.round(ms), reqId: req.id }, 'call ok');
+      opts.onCall?.(method, 'ok', ms);
+      return reply.code(200).type(DOCKER_CONTENT_TYPE).send(outcome.value);
+    });
+  }
+  return app;
+}
+
+async function runRoute(ctx: HandlerContext, route: Route, body: unknown): Promise<{ value: object } | { error: unknown }> {
+  try {
+    let input: unknown = body;
+    if (route.schema !== undefined) {
+      const parsed = route.schema.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue?.path.length ? issue.path.join('.') : '(body)';
+        throw new InvalidRequestError('ERR_INVALID_REQUEST', `${where}: ${issue?.message ?? 'invalid'}`);
+      }
+      input = parsed.data;
+    }
+    return { value: await route.handle(ctx, input as never) };
+  } catch (error) {
+    return { error };
+  }
+}
