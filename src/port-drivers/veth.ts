@@ -1,7 +1,7 @@
 // The veth port driver (bare metal, vnic_type normal): a veth pair per endpoint whose container end dockerd
 // moves into the sandbox, the host end wired according to the port's binding:vif_type by the veth binding.
 import type { NeutronPort } from '../neutron/types.ts';
-import { containerVethName } from '../host/if-names.ts';
+import { containerIfName as containerVethName } from '../host/if-names.ts';
 import type { PortDriver } from './types.ts';
 
 export interface VethPlugger {
