@@ -64,6 +64,9 @@ export interface KuryrConfig {
     regionName: string | undefined;
     endpointType: 'public' | 'admin' | 'internal';
     cafile: string | undefined;
+    /** PEM client certificate / key for Keystone and Neutron TLS (keystoneauth session options); unset = none */
+    certfile?: string;
+    keyfile?: string;
     insecure: boolean;
     /** per-request timeout, seconds */
     timeout: number;
