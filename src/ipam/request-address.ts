@@ -79,14 +79,12 @@ async function adoptExistingPort(
   const port = ports[0];
   if (port === undefined) return undefined;
   assertAdoptable(ctx, port);
-  if (!hasTag(port, TAG_PORT_CREATED) && !hasTag(port, TAG_PORT_EXISTING)) {
-    await ctx.neutron.addTag('ports', port.id, TAG_PORT_EXISTING);
-  }
+  await ctx.neutron.addTag('ports', port.id, TAG_PORT_EXISTING);
   ctx.log.info({ portId: port.id, ip: address, mac }, 'adopted existing port');
   return port;
 }
 
-/** refuse to take over a port that is bound to another host or owned by a VM, router, DHCP agent, ... */
+/** refuse a port already reserved or in use, bound to another host, or owned by a VM, router, DHCP agent, ... */
 function assertAdoptable(ctx: HandlerContext, port: NeutronPort): void {
   const host = port['binding:host_id'] ?? '';
   if (host !== '' && host !== ctx.config.default.host) {
@@ -96,6 +94,10 @@ function assertAdoptable(ctx: HandlerContext, port: NeutronPort): void {
   if (port.device_owner !== '' && port.device_owner !== DEVICE_OWNER) {
     throw new ConflictError('ERR_NEUTRON_CONFLICT',
       `port ${port.id} with this address is in use by ${port.device_owner} (device ${port.device_id || '-'})`);
+  }
+  if (hasTag(port, TAG_PORT_CREATED) || hasTag(port, TAG_PORT_EXISTING) || port.device_id !== '') {
+    throw new ConflictError('ERR_NEUTRON_CONFLICT',
+      `address already in use: port ${port.id} is reserved${port.device_id ? ` by endpoint ${port.device_id}` : ''}`);
   }
 }
 
