@@ -42,6 +42,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     insecure: config.neutron.insecure,
     logger: log,
   });
+  const target = parseKuryrUri(config.default.kuryrUri);
   await probeExtensions(neutron, systemClock, log);
 
   const exec = createExec();
@@ -59,7 +60,6 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log,
   };
 
-  const target = parseKuryrUri(config.default.kuryrUri);
   const app = createServer(ctx, { logger: log, ...(await tlsOptions(config, target.kind === 'tcp' && target.tls)) });
   const address = await listen(app, target);
   log.info({ address, host: config.default.host, portDrivers: config.default.enabledPortDrivers }, 'kuryr plugin serving');

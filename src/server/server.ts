@@ -20,7 +20,6 @@ const DOCKER_CONTENT_TYPE = 'application/vnd.docker.plugins.v1+json';
 export function createServer(ctx: HandlerContext, opts: ServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger,
-    disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
@@ -49,7 +48,8 @@ export function createServer(ctx: HandlerContext, opts: ServerOptions): FastifyI
   });
 
   for (const [path, route] of Object.entries(ROUTES)) {
-    app.post(path, async (req, reply) => {
+    // fastify's own per-request lines are silenced (logLevel warn); one line per call is logged below
+    app.post(path, { logLevel: 'warn' }, async (req, reply) => {
       const started = performance.now();
       const method = path.slice(1);
       const outcome = await runRoute(ctx, route, req.body ?? {});

@@ -3,11 +3,11 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface FaultRule { method: string; path: RegExp; status: number; times: number }
+export interface FaultRule { method: string; path: RegExp; status: number; times: number; delayMs?: number }
 
 export interface FaultProxy {
   url: string;
-  /** answer the next `times` matching requests with `status` (a NeutronError body) */
+  /** answer the next `times` matching requests with `status` (a NeutronError body), or with `delayMs` forward them late */
   failNext(rule: Omit<FaultRule, 'times'> & { times?: number }): void;
   /** refuse every request (connection reset) until resumed */
   down(): void;
@@ -26,6 +26,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const path = req.url ?? '/';
     if (isDown) { requests.push({ method, path, status: 0 }); req.socket.destroy(); return; }
     const rule = rules.find((r) => r.times > 0 && r.method === method && r.path.test(path));
+    if (rule?.delayMs !== undefined) {
+      // a slow Neutron: forward the request after the delay
+      rule.times -= 1;
+      setTimeout(() => forward(req, res, method, path), rule.delayMs);
+      return;
+    }
     if (rule) {
       rule.times -= 1;
       requests.push({ method, path, status: rule.status });
@@ -34,6 +40,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       res.end(JSON.stringify({ NeutronError: { type: 'InjectedFault', message: 'injected by the test proxy', detail: '' } }));
       return;
     }
+    forward(req, res, method, path);
+  });
+  function forward(req: IncomingMessage, res: ServerResponse, method: string, path: string): void {
     const out = request({ host: upstream.hostname, port: upstream.port, method, path, headers: req.headers }, (up) => {
       requests.push({ method, path, status: up.statusCode ?? 0 });
       res.writeHead(up.statusCode ?? 502, up.headers);
@@ -41,7 +50,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     });
     out.on('error', () => { res.writeHead(502); res.end(); });
     req.pipe(out);
-  });
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

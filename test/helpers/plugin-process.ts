@@ -27,6 +27,8 @@ export interface PluginOptions {
   /** extra INI text appended to the config */
   extraConfig?: string;
   name?: string;
+  /** listen on http://127.0.0.1:<port> instead of the unix socket (the upstream kuryr.spec set-up) */
+  tcpPort?: number;
 }
 
 export async function startPlugin(opts: PluginOptions): Promise<PluginProcess> {
@@ -36,7 +38,7 @@ export async function startPlugin(opts: PluginOptions): Promise<PluginProcess> {
   const configFile = join(dir, 'kuryr.conf');
   await writeFile(configFile, [
     '[DEFAULT]',
-    `kuryr_uri = unix://${socket}`,
+    `kuryr_uri = ${opts.tcpPort === undefined ? `unix://${socket}` : `http://127.0.0.1:${opts.tcpPort}`}`,
     `host = ${opts.host}`,
     `state_path = ${dir}/state`,
     `bindir = ${REPO}libexec/kuryr`,
@@ -55,7 +57,11 @@ export async function startPlugin(opts: PluginOptions): Promise<PluginProcess> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if ((await stat(socket).catch(() => undefined))?.isSocket()) break;
+    if (opts.tcpPort === undefined) {
+      if ((await stat(socket).catch(() => undefined))?.isSocket()) break;
+    } else if (await fetch(`http://127.0.0.1:${opts.tcpPort}/Plugin.Activate`, { method: 'POST' }).then((r) => r.ok, () => false)) {
+      break;
+    }
     if (child.exitCode !== null || Date.now() > deadline) {
       throw new Error(`plugin did not start: ${await readFile(logFile, 'utf8')}`);
     }

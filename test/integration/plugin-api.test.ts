@@ -2,6 +2,7 @@
 // (through a fault-injecting proxy): wire shapes, bad input, unknown ids, and Neutron failing mid-call.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.ts';
 import { callSocket, cleanupPluginDir, startPlugin, type PluginProcess } from '../helpers/plugin-process.ts';
@@ -108,5 +109,38 @@ describe('plugin API over the socket against real Neutron', () => {
     assert.deepEqual((await plugin.call('IpamDriver.ReleasePool', { PoolID: poolId })).body, {});
     const { subnetpools } = await neutronGet<{ subnetpools: unknown[] }>(tb, `subnetpools?id=${poolId}`);
     assert.equal(subnetpools.length, 0);
+  });
+
+  test('SIGTERM finishes the call in flight, then removes the socket and exits 0', async () => {
+    proxy.failNext({ method: 'GET', path: /^\/v2\.0\/subnetpools/, status: 0, delayMs: 1500 });
+    const inflight = plugin.call('IpamDriver.RequestPool', { AddressSpace: 'x', Pool: cidr, SubPool: '', Options: {}, V6: false });
+    await new Promise((r) => setTimeout(r, 300));
+    const exit = plugin.stop('SIGTERM');
+    const reply = await inflight;
+    assert.equal(reply.status, 200);
+    assert.match(String(reply.body['PoolID']), /^[0-9a-f-]{36}$/, 'the in-flight call completed');
+    assert.equal(await exit, 0);
+    assert.equal(await stat(plugin.socket).catch(() => undefined), undefined, 'socket removed');
+    // clean up the pool with a fresh plugin instance
+    const again = await startPlugin({ neutronUrl: tb.neutronUrl, host: tb.host });
+    try {
+      assert.deepEqual((await again.call('IpamDriver.ReleasePool', { PoolID: reply.body['PoolID'] })).body, {});
+    } finally {
+      await again.stop();
+      await cleanupPluginDir(again);
+    }
+  });
+
+  test('the socket is root-owned with mode 0660', async () => {
+    const other = await startPlugin({ neutronUrl: tb.neutronUrl, host: tb.host });
+    try {
+      const st = await stat(other.socket);
+      assert.ok(st.isSocket());
+      assert.equal(st.mode & 0o777, 0o660);
+      assert.equal(st.uid, 0);
+    } finally {
+      await other.stop();
+      await cleanupPluginDir(other);
+    }
   });
 });
