@@ -74,3 +74,8 @@ export function isPluginError(e: unknown): e is PluginError {
 export function isNotFound(e: unknown): boolean {
   return e instanceof NotFoundError;
 }
+
+/** await a delete-like call, treating "already gone" as success (delete paths are idempotent) */
+export async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
+  try { await p; } catch (e) { if (!(e instanceof NotFoundError)) throw e; }
+}

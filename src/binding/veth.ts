@@ -8,6 +8,7 @@ import { linuxBridgeName, tempIfName, vethPairNames } from '../host/if-names.ts'
 import { isLinkExists, isLinkNotFound } from '../host/ip-link.ts';
 import type { IpLink } from '../host/ip-link.ts';
 import { assertIfName, assertMac, assertMtu, assertPlainId, assertUuid } from '../host/validate.ts';
+import { createKeyedMutex } from '../util/keyed-mutex.ts';
 
 /** ifalias put on Linux bridges this plugin created, so unplug (even after a restart) knows it may delete them. */
 export const MANAGED_BRIDGE_ALIAS = 'kuryr-managed';
@@ -132,24 +133,6 @@ export function vifDetailsArg(details: Record<string, unknown> | null | undefine
 
 const VIF_TYPE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/u;
 
-function createKeyedLock() {
-  const tails = new Map<string, Promise<void>>();
-  return async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = tails.get(key) ?? Promise.resolve();
-    let release: () => void = () => undefined;
-    const mine = new Promise<void>((resolve) => { release = resolve; });
-    const tail = prev.then(() => mine);
-    tails.set(key, tail);
-    await prev;
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (tails.get(key) === tail) tails.delete(key);
-    }
-  };
-}
-
 function noteRollbackFailure(err: unknown, rollbackErr: unknown): void {
   // the original error is what the caller must see; the rollback failure rides along in its details
   if (isPluginError(err)) {
@@ -171,7 +154,8 @@ function bindingFailedMessage(portId: string): string {
 export function createVethBinding(deps: VethBindingDeps): VethBinding {
   const { ipLink, exec, bindir } = deps;
   const ovsVsctl = deps.ovsVsctl ?? 'ovs-vsctl';
-  const withLock = createKeyedLock();
+  const locks = createKeyedMutex();
+  const withLock = <T>(key: string, fn: () => Promise<T>): Promise<T> => locks.run(key, fn);
 
   async function scriptExists(path: string): Promise<boolean> {
     // through the Exec seam (no fs here); exit 1 means "not an executable file"

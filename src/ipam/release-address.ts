@@ -1,7 +1,7 @@
 // IpamDriver.ReleaseAddress: give an address back. A port the plugin created is deleted; an adopted port is
 // handed back (binding, owner and our tag cleared, the port kept). Idempotent: nothing found is success.
 import type { HandlerContext } from '../context.ts';
-import { NotFoundError } from '../errors.ts';
+import { ignoreNotFound } from '../errors.ts';
 import { subnetsForPool } from '../neutron/lookup.ts';
 import { TAG_PORT_CREATED, TAG_PORT_EXISTING, endpointPortName, hasTag } from '../neutron/naming.ts';
 import type { NeutronPort } from '../neutron/types.ts';
@@ -41,6 +41,3 @@ function createdByUs(port: NeutronPort): boolean {
   return (port.tags ?? []).length === 0 && port.device_id !== '' && port.name === endpointPortName(port.device_id);
 }
 
-async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
-  try { await p; } catch (e) { if (!(e instanceof NotFoundError)) throw e; }
-}

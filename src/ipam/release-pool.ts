@@ -2,7 +2,7 @@
 // subnets allocated from it). Pre-existing pools and the operator's default pools are never deleted.
 // dockerd calls this before DeleteNetwork, so a pool still in use is left for DeleteNetwork to retry.
 import type { HandlerContext } from '../context.ts';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, ignoreNotFound } from '../errors.ts';
 import { getPoolOrUndefined } from '../neutron/lookup.ts';
 import { SUBNET_NAME_PREFIX, TAG_POOL_EXISTING, hasTag } from '../neutron/naming.ts';
 import type { NeutronSubnetPool } from '../neutron/types.ts';
@@ -13,7 +13,7 @@ export async function releasePool(ctx: HandlerContext, req: { PoolID: string }):
   const pool = await getPoolOrUndefined(ctx.neutron, req.PoolID);
   if (pool === undefined) return {};
   if (hasTag(pool, TAG_POOL_EXISTING)) {
-    await ctx.neutron.removeTag('subnetpools', pool.id, TAG_POOL_EXISTING).catch(ignore(NotFoundError));
+    await ignoreNotFound(ctx.neutron.removeTag('subnetpools', pool.id, TAG_POOL_EXISTING));
     return {};
   }
   if (!isPoolOurs(ctx.config, pool)) return {};
@@ -49,8 +49,4 @@ export async function deletePoolIfUnused(ctx: HandlerContext, poolId: string): P
     }
     throw e;
   }
-}
-
-function ignore(kind: new (...args: never[]) => Error) {
-  return (e: unknown) => { if (!(e instanceof kind)) throw e; };
 }

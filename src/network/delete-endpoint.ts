@@ -2,7 +2,7 @@
 // port itself is released by ReleaseAddress, as upstream). Idempotent: dockerd calls it again after
 // failures and on restart, so an unknown endpoint or a missing device is success.
 import type { HandlerContext } from '../context.ts';
-import { NotFoundError } from '../errors.ts';
+import { ignoreNotFound } from '../errors.ts';
 import { findEndpointPort } from '../neutron/lookup.ts';
 import { dockerIdTags, hasTag } from '../neutron/naming.ts';
 import type { EndpointRequest } from '../protocol/schemas.ts';
@@ -17,7 +17,7 @@ export async function deleteEndpoint(ctx: HandlerContext, req: EndpointRequest):
     await ctx.portDrivers.forPort(port).deleteHostIface({ endpointId: req.EndpointID, port });
     for (const tag of dockerIdTags(req.EndpointID)) {
       if (!hasTag(port, tag)) continue;
-      try { await ctx.neutron.removeTag('ports', port.id, tag); } catch (e) { if (!(e instanceof NotFoundError)) throw e; }
+      await ignoreNotFound(ctx.neutron.removeTag('ports', port.id, tag));
     }
     ctx.log.info({ endpointId: req.EndpointID, portId: port.id }, 'endpoint deleted');
   });

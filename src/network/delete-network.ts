@@ -2,7 +2,7 @@
 // subnets, and any of our subnetpools left behind (ReleasePool runs before this and cannot delete a pool whose
 // subnet still exists). Idempotent: an unknown network is success.
 import type { HandlerContext } from '../context.ts';
-import { NotFoundError } from '../errors.ts';
+import { ignoreNotFound } from '../errors.ts';
 import { isPoolOurs, deletePoolIfUnused } from '../ipam/release-pool.ts';
 import { findNetwork, getPoolOrUndefined } from '../neutron/lookup.ts';
 
@@ -26,6 +26,3 @@ export async function deleteNetwork(ctx: HandlerContext, req: { NetworkID: strin
   return {};
 }
 
-async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
-  try { await p; } catch (e) { if (!(e instanceof NotFoundError)) throw e; }
-}
