@@ -14,4 +14,9 @@ export interface HandlerContext {
   locks: KeyedMutex;
   clock: Clock;
   log: Log;
+  /**
+   * CIDRs handed out from a default subnetpool by RequestPool whose subnet CreateNetwork has not made yet
+   * (key `<pool id>/<cidr>`), so two networks created at once never get the same CIDR.
+   */
+  pendingCidrs: Set<string>;
 }

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   ERR_POOL_NOT_FOUND: 'no Neutron subnetpool matches the request',
   ERR_DUPLICATE_RESOURCE: 'several Neutron resources match where exactly one is expected',
   ERR_GATEWAY_CONFLICT: 'the requested gateway differs from the existing subnet gateway',
+  ERR_OPTION_CONFLICT: 'a Docker option contradicts the existing Neutron resource it names (e.g. neutron.net.shared)',
+  ERR_ADDRESS_IN_USE: 'the requested address (or its Neutron port) is already in use or owned by someone else',
   ERR_UNSUPPORTED: 'the request needs a feature this plugin does not support (yet)',
   ERR_NO_PORT_DRIVER: "no enabled port driver handles the port's binding:vnic_type",
   ERR_BINDING_FAILED: 'Neutron could not bind the port to this host',

@@ -58,6 +58,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     locks: createKeyedMutex(),
     clock: systemClock,
     log,
+    pendingCidrs: new Set(),
   };
 
   const app = createServer(ctx, { logger: log, ...(await tlsOptions(config, target.kind === 'tcp' && target.tls)) });

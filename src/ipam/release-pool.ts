@@ -1,17 +1,26 @@
 // IpamDriver.ReleasePool: delete the subnetpool the plugin created for this Docker pool (and the kuryr
-// subnets allocated from it). Pre-existing pools and the operator's default pools are never deleted.
-// dockerd calls this before DeleteNetwork, so a pool still in use is left for DeleteNetwork to retry.
+// subnets allocated from it), and drop the pool-id tag from a pre-existing subnet adopted for it. Pre-existing
+// pools and the operator's default pools are never deleted. dockerd calls this before DeleteNetwork, so a pool
+// still in use is left for DeleteNetwork to retry.
 import type { HandlerContext } from '../context.ts';
+import type { KuryrConfig } from '../config/types.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, ignoreNotFound } from '../errors.ts';
 import { getPoolOrUndefined } from '../neutron/lookup.ts';
 import { SUBNET_NAME_PREFIX, TAG_POOL_EXISTING, hasTag } from '../neutron/naming.ts';
 import type { NeutronSubnetPool } from '../neutron/types.ts';
-import type { KuryrConfig } from '../config/types.ts';
+import { parsePoolId } from './pool-id.ts';
 
 export async function releasePool(ctx: HandlerContext, req: { PoolID: string }): Promise<Record<string, never>> {
   if (req.PoolID === '') return {};
-  const pool = await getPoolOrUndefined(ctx.neutron, req.PoolID);
+  const ref = parsePoolId(req.PoolID);
+  if (ref.cidr !== undefined) {
+    // carved from a default pool: the pool is the operator's; the subnet goes with DeleteNetwork
+    ctx.pendingCidrs.delete(req.PoolID);
+    return {};
+  }
+  const pool = await getPoolOrUndefined(ctx.neutron, ref.poolId);
   if (pool === undefined) return {};
+  await untagAdoptedSubnets(ctx, pool);
   if (hasTag(pool, TAG_POOL_EXISTING)) {
     await ignoreNotFound(ctx.neutron.removeTag('subnetpools', pool.id, TAG_POOL_EXISTING));
     return {};
@@ -26,6 +35,16 @@ export async function releasePool(ctx: HandlerContext, req: { PoolID: string }):
   }
   await deletePoolIfUnused(ctx, pool.id);
   return {};
+}
+
+/** a subnet that existed before (not allocated from the pool) only carries the pool id as a tag: remove it */
+async function untagAdoptedSubnets(ctx: HandlerContext, pool: NeutronSubnetPool): Promise<void> {
+  const cidr = pool.prefixes[0];
+  if (cidr === undefined) return;
+  for (const subnet of await ctx.neutron.listSubnets({ cidr, tags: pool.id })) {
+    if (subnet.subnetpool_id === pool.id) continue;
+    await ignoreNotFound(ctx.neutron.removeTag('subnets', subnet.id, pool.id));
+  }
 }
 
 /** a pool the plugin created: our name prefix, not tagged pre-existing, not a configured default pool */

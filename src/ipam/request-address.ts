@@ -3,7 +3,7 @@
 // IP (or MAC) in the pool's subnet — refusing ports that belong to someone else — or creates an unbound port.
 import { ConflictError, PluginError } from '../errors.ts';
 import type { HandlerContext } from '../context.ts';
-import { getPoolOrUndefined, subnetForPool } from '../neutron/lookup.ts';
+import { poolCidr, subnetForPool } from '../neutron/lookup.ts';
 import { DEVICE_OWNER, TAG_PORT_CREATED, TAG_PORT_EXISTING, UNBOUND_PORT_NAME, hasTag } from '../neutron/naming.ts';
 import type { NeutronPort, NeutronSubnet } from '../neutron/types.ts';
 import type { RequestAddressRequest } from '../protocol/schemas.ts';
@@ -59,8 +59,7 @@ async function gatewayAddress(
   }
   // No subnet yet (a new network): CreateNetwork creates it with this gateway. Without --gateway, answer the
   // address Neutron itself would choose (upstream answered nothing, which dockerd rejects).
-  const pool = await getPoolOrUndefined(ctx.neutron, req.PoolID);
-  const cidr = pool?.prefixes[0];
+  const cidr = await poolCidr(ctx.neutron, req.PoolID);
   if (cidr === undefined) throw new PluginError('ERR_POOL_NOT_FOUND', `Subnetpool ${req.PoolID} does not exist.`);
   const gateway = req.Address !== '' ? req.Address : firstHost(cidr);
   return { Address: `${gateway}/${prefixLen(cidr)}`, Data: {} };
@@ -88,15 +87,15 @@ async function adoptExistingPort(
 function assertAdoptable(ctx: HandlerContext, port: NeutronPort): void {
   const host = port['binding:host_id'] ?? '';
   if (host !== '' && host !== ctx.config.default.host) {
-    throw new ConflictError('ERR_NEUTRON_CONFLICT',
+    throw new ConflictError('ERR_ADDRESS_IN_USE',
       `port ${port.id} with this address is bound to host ${host}; unbind it or pick another address`);
   }
   if (port.device_owner !== '' && port.device_owner !== DEVICE_OWNER) {
-    throw new ConflictError('ERR_NEUTRON_CONFLICT',
+    throw new ConflictError('ERR_ADDRESS_IN_USE',
       `port ${port.id} with this address is in use by ${port.device_owner} (device ${port.device_id || '-'})`);
   }
   if (hasTag(port, TAG_PORT_CREATED) || hasTag(port, TAG_PORT_EXISTING) || port.device_id !== '') {
-    throw new ConflictError('ERR_NEUTRON_CONFLICT',
+    throw new ConflictError('ERR_ADDRESS_IN_USE',
       `address already in use: port ${port.id} is reserved${port.device_id ? ` by endpoint ${port.device_id}` : ''}`);
   }
 }

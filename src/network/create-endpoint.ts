@@ -2,11 +2,11 @@
 // one, or a new one), bind it to this host, tag it with the endpoint id, then let the port driver chosen by the
 // port's vnic_type build the host interface. Every step is undone if a later one fails.
 import type { HandlerContext } from '../context.ts';
-import { InvalidRequestError, PluginError } from '../errors.ts';
+import { ConflictError, InvalidRequestError, PluginError } from '../errors.ts';
 import { portUpdateBody } from '../endpoints/port-update.ts';
 import { requireNetwork } from '../neutron/lookup.ts';
 import {
-  DEVICE_OWNER, TAG_PORT_CREATED, UNBOUND_PORT_NAME, dockerIdTags, endpointPortName, hasTag,
+  DEVICE_OWNER, TAG_PORT_CREATED, TAG_PORT_EXISTING, UNBOUND_PORT_NAME, dockerIdTags, endpointPortName, hasTag,
 } from '../neutron/naming.ts';
 import type { NeutronNetwork, NeutronPort, NeutronSubnet } from '../neutron/types.ts';
 import type { CreateEndpointRequest } from '../protocol/schemas.ts';
@@ -90,6 +90,12 @@ async function endpointPort(
     undo.push(`delete port ${port.id}`, () => ctx.neutron.deletePort(port.id));
     for (const tag of [...tags, TAG_PORT_CREATED]) await ctx.neutron.addTag('ports', port.id, tag);
     return { ...port, tags: [...(port.tags ?? []), ...tags, TAG_PORT_CREATED] };
+  }
+  if (dockerMac !== undefined && hasTag(existing, TAG_PORT_EXISTING) && dockerMac !== existing.mac_address.toLowerCase()) {
+    // a pre-existing port keeps its MAC (upstream overwrote it with dockerd's and never restored it)
+    throw new ConflictError('ERR_OPTION_CONFLICT',
+      `--mac-address ${dockerMac} differs from the MAC ${existing.mac_address} of pre-existing port ${existing.id}; ` +
+      'leave --mac-address out and the container gets the port\'s MAC');
   }
   const body = portUpdateBody(existing, req.EndpointID, ctx.config.default.host, dockerMac);
   let port = existing;

@@ -1,6 +1,7 @@
 // Finding the Neutron resources that stand for Docker objects (by kuryr's tags) and the subnets behind a
 // Docker pool. Read-only: nothing here changes Neutron.
 import { NotFoundError, PluginError } from '../errors.ts';
+import { parsePoolId } from '../ipam/pool-id.ts';
 import type { NeutronClient } from './client.ts';
 import { dockerIdFilter, hasTag } from './naming.ts';
 import type { NeutronNetwork, NeutronPort, NeutronSubnet, NeutronSubnetPool } from './types.ts';
@@ -51,26 +52,34 @@ export async function getPoolOrUndefined(neutron: NeutronClient, poolId: string)
 }
 
 /**
- * The subnets a Docker pool stands for: those allocated from the subnetpool, else (a pre-existing subnet adopted
- * for the pool) the subnets with the pool's CIDR carrying the pool id as a tag.
+ * The subnets a Docker pool stands for: those allocated from the subnetpool (only the one with the PoolID's CIDR
+ * for a network carved from a default pool), else — a pre-existing subnet adopted for the pool — the subnets
+ * with the pool's CIDR carrying the pool id as a tag.
  */
-export async function subnetsForPool(neutron: NeutronClient, poolId: string): Promise<NeutronSubnet[]> {
-  const allocated = await neutron.listSubnets({ subnetpool_id: poolId });
-  if (allocated.length > 0) return allocated;
-  const pool = await getPoolOrUndefined(neutron, poolId);
-  const cidr = pool?.prefixes[0];
+export async function subnetsForPool(neutron: NeutronClient, dockerPoolId: string): Promise<NeutronSubnet[]> {
+  const ref = parsePoolId(dockerPoolId);
+  const allocated = await neutron.listSubnets({ subnetpool_id: ref.poolId, ...(ref.cidr === undefined ? {} : { cidr: ref.cidr }) });
+  if (allocated.length > 0 || ref.cidr !== undefined) return allocated;
+  const cidr = (await getPoolOrUndefined(neutron, ref.poolId))?.prefixes[0];
   if (cidr === undefined) return [];
   const sameCidr = await neutron.listSubnets({ cidr });
-  return sameCidr.filter((s) => hasTag(s, poolId));
+  return sameCidr.filter((s) => hasTag(s, ref.poolId));
+}
+
+/** the CIDR a Docker pool id stands for: the carved CIDR, or the subnetpool's first prefix */
+export async function poolCidr(neutron: NeutronClient, dockerPoolId: string): Promise<string | undefined> {
+  const ref = parsePoolId(dockerPoolId);
+  if (ref.cidr !== undefined) return ref.cidr;
+  return (await getPoolOrUndefined(neutron, ref.poolId))?.prefixes[0];
 }
 
 /** the one subnet a RequestAddress on this pool allocates from, or undefined before CreateNetwork made it */
-export async function subnetForPool(neutron: NeutronClient, poolId: string): Promise<NeutronSubnet | undefined> {
-  const subnets = await subnetsForPool(neutron, poolId);
+export async function subnetForPool(neutron: NeutronClient, dockerPoolId: string): Promise<NeutronSubnet | undefined> {
+  const subnets = await subnetsForPool(neutron, dockerPoolId);
   if (subnets.length <= 1) return subnets[0];
-  const pool = await getPoolOrUndefined(neutron, poolId);
-  const exact = subnets.filter((s) => s.cidr === pool?.prefixes[0]);
+  const cidr = await poolCidr(neutron, dockerPoolId);
+  const exact = subnets.filter((s) => s.cidr === cidr);
   if (exact.length === 1) return exact[0];
   throw new PluginError('ERR_DUPLICATE_RESOURCE',
-    `Several Neutron subnets belong to pool ${poolId}: ${subnets.map((s) => `${s.id} (${s.cidr})`).join(', ')}`);
+    `Several Neutron subnets belong to pool ${dockerPoolId}: ${subnets.map((s) => `${s.id} (${s.cidr})`).join(', ')}`);
 }

@@ -1,7 +1,7 @@
 // The `neutron.*` options users pass with `docker network create -o k=v` (CreateNetwork, under
-// com.docker.network.generic) and `--ipam-opt k=v` (RequestPool). Unknown neutron.* keys are an error rather
-// than silently ignored. Options whose behaviour is not built yet are refused with a clear message.
-import { InvalidRequestError, PluginError } from '../errors.ts';
+// com.docker.network.generic) and `--ipam-opt k=v` (RequestPool): the same names upstream kuryr-libnetwork
+// reads. Unknown neutron.* keys are an error rather than silently ignored; other keys are Docker's business.
+import { InvalidRequestError } from '../errors.ts';
 
 export const GENERIC_OPTIONS = 'com.docker.network.generic';
 
@@ -12,19 +12,25 @@ export const KNOWN_NEUTRON_OPTIONS = [
   'neutron.subnet.uuid', 'neutron.subnet.name', 'neutron.subnet.v6.uuid', 'neutron.subnet.v6.name',
 ] as const;
 
-/** options this build implements */
-const IMPLEMENTED = new Set<string>(['neutron.net.shared']);
+export interface ResourceRef { uuid?: string; name?: string }
 
-export interface NeutronOptions { shared: boolean }
+export interface NeutronOptions {
+  /** neutron.net.shared; undefined when not given (then nothing is compared against an existing resource) */
+  shared: boolean | undefined;
+  network: ResourceRef;
+  pool: { v4: ResourceRef; v6: ResourceRef };
+  subnet: { v4: ResourceRef; v6: ResourceRef };
+}
 
 const TRUE = new Set(['true', 'yes', 'on', '1', 't', 'y']);
-const FALSE = new Set(['false', 'no', 'off', '0', 'f', 'n', '']);
+const FALSE = new Set(['false', 'no', 'off', '0', 'f', 'n']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function parseBool(key: string, value: unknown): boolean {
-  const s = String(value).trim().toLowerCase();
+function parseBool(key: string, value: string): boolean {
+  const s = value.trim().toLowerCase();
   if (TRUE.has(s)) return true;
   if (FALSE.has(s)) return false;
-  throw new InvalidRequestError('ERR_INVALID_REQUEST', `option ${key}=${String(value)}: expected true or false`);
+  throw new InvalidRequestError('ERR_INVALID_REQUEST', `option ${key}=${value}: expected true or false`);
 }
 
 export function genericOptions(options: Record<string, unknown>): Record<string, unknown> {
@@ -32,16 +38,40 @@ export function genericOptions(options: Record<string, unknown>): Record<string,
   return g !== null && typeof g === 'object' ? (g as Record<string, unknown>) : {};
 }
 
-export function parseNeutronOptions(opts: Record<string, unknown>): NeutronOptions {
-  for (const key of Object.keys(opts)) {
+function ref(opts: Record<string, string>, prefix: string): ResourceRef {
+  const r: ResourceRef = {};
+  const uuid = opts[`${prefix}.uuid`];
+  const name = opts[`${prefix}.name`];
+  if (uuid !== undefined) {
+    if (!UUID.test(uuid)) throw new InvalidRequestError('ERR_INVALID_REQUEST', `option ${prefix}.uuid=${uuid}: not a UUID`);
+    r.uuid = uuid.toLowerCase();
+  }
+  if (name !== undefined) {
+    if (name === '') throw new InvalidRequestError('ERR_INVALID_REQUEST', `option ${prefix}.name is empty`);
+    r.name = name;
+  }
+  return r;
+}
+
+export function parseNeutronOptions(raw: Record<string, unknown>): NeutronOptions {
+  const opts: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
     if (!key.startsWith('neutron.')) continue;
     if (!(KNOWN_NEUTRON_OPTIONS as readonly string[]).includes(key)) {
       throw new InvalidRequestError('ERR_INVALID_REQUEST',
         `unknown option ${key}; the neutron.* options are: ${KNOWN_NEUTRON_OPTIONS.join(', ')}`);
     }
-    if (!IMPLEMENTED.has(key)) {
-      throw new PluginError('ERR_UNSUPPORTED', `option ${key} is not supported by this build yet`);
-    }
+    opts[key] = typeof value === 'string' ? value : String(value);
   }
-  return { shared: parseBool('neutron.net.shared', opts['neutron.net.shared'] ?? 'false') };
+  const shared = opts['neutron.net.shared'];
+  return {
+    shared: shared === undefined ? undefined : parseBool('neutron.net.shared', shared),
+    network: ref(opts, 'neutron.net'),
+    pool: { v4: ref(opts, 'neutron.pool'), v6: ref(opts, 'neutron.pool.v6') },
+    subnet: { v4: ref(opts, 'neutron.subnet'), v6: ref(opts, 'neutron.subnet.v6') },
+  };
+}
+
+export function hasRef(r: ResourceRef): boolean {
+  return r.uuid !== undefined || r.name !== undefined;
 }

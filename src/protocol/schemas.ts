@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { Address4, Address6 } from 'ip-address';
 
 const DOCKER_ID = /^([0-9a-f]{64}|[0-9a-z]{25})$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$|^([0-9A-F]{2}:){5}[0-9A-F]{2}$/;
 
 export const dockerId = z.string().regex(DOCKER_ID, 'must be 64 lower-case hex characters or a 25-character swarm id');
@@ -85,7 +84,8 @@ export const requestPoolRequest = z.object({
 });
 export type RequestPoolRequest = z.infer<typeof requestPoolRequest>;
 
-const poolId = optional(z.string().regex(UUID, 'must be a Neutron subnetpool UUID'));
+// a subnetpool UUID, or `<default subnetpool UUID>/<cidr>` (see ipam/pool-id.ts)
+const poolId = optional(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\/[0-9a-fA-F.:]+\/\d{1,3})?$/i, 'must be a pool id from RequestPool'));
 
 export const releasePoolRequest = z.object({ PoolID: poolId });
 export const requestAddressRequest = z.object({

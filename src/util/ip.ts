@@ -43,3 +43,37 @@ export function sameIp(a: string, b: string): boolean {
 export function cidrEquals(a: string, b: string): boolean {
   return networkOf(a) === networkOf(b) && prefixLen(a) === prefixLen(b);
 }
+
+function range(cidr: string): { v: IpVersion; start: bigint; end: bigint } {
+  const v = ipVersion(cidr);
+  const a = v === 4 ? new Address4(cidr) : new Address6(cidr);
+  return { v, start: a.startAddress().bigInt(), end: a.endAddress().bigInt() };
+}
+
+export function overlaps(a: string, b: string): boolean {
+  const x = range(a);
+  const y = range(b);
+  return x.v === y.v && x.start <= y.end && y.start <= x.end;
+}
+
+/**
+ * The first CIDR of length `len` inside one of `prefixes` that overlaps none of `used` — how the plugin carves a
+ * network out of a default subnetpool. Undefined when the pool is full.
+ */
+export function firstFreeSubnet(prefixes: readonly string[], len: number, used: readonly string[]): string | undefined {
+  for (const prefix of prefixes) {
+    const { v, start, end } = range(prefix);
+    const bits = v === 4 ? 32 : 128;
+    if (len < prefixLen(prefix) || len > bits) continue;
+    const size = 1n << BigInt(bits - len);
+    for (let s = start; s + size - 1n <= end; s += size) {
+      const candidate = `${(v === 4 ? Address4.fromBigInt(s) : Address6.fromBigInt(s)).correctForm()}/${len}`;
+      const clash = used.find((u) => overlaps(u, candidate));
+      if (clash === undefined) return candidate;
+      // jump past the clashing subnet when it is larger than a candidate
+      const r = range(clash);
+      if (r.end > s + size - 1n) s = ((r.end + 1n - start) / size) * size + start - size;
+    }
+  }
+  return undefined;
+}
