@@ -81,6 +81,7 @@ export function testContext(neutron: NeutronClient, opts: { config?: KuryrConfig
     locks: createKeyedMutex(),
     clock: opts.clock ?? fakeClock(),
     log: silentLog,
+    pendingCidrs: new Set(),
     driver,
   };
 }
