@@ -19,4 +19,9 @@ export interface HandlerContext {
    * (key `<pool id>/<cidr>`), so two networks created at once never get the same CIDR.
    */
   pendingCidrs: Set<string>;
+  /**
+   * Addresses of pre-existing ports adopted by RequestAddress whose endpoint does not exist yet (key
+   * `<port id>/<subnet id>`): a dual-stack port is adopted once per family, but one address never twice.
+   */
+  adoptedAddresses: Set<string>;
 }

@@ -59,6 +59,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     clock: systemClock,
     log,
     pendingCidrs: new Set(),
+    adoptedAddresses: new Set(),
   };
 
   const app = createServer(ctx, { logger: log, ...(await tlsOptions(config, target.kind === 'tcp' && target.tls)) });

@@ -109,6 +109,16 @@ function splitKeyValue(line: string): Pending | undefined {
  * both fall out of the merged lists.
  */
 export function mergeIniInto(into: IniDocument, next: IniDocument): IniDocument {
+  appendIniValues(into, next, (value) => value);
+  return into;
+}
+
+/** mergeIniInto for any value type: each appended value of `next` is turned into a V by `wrap`. */
+export function appendIniValues<V>(
+  into: Map<string, Map<string, V[]>>,
+  next: IniDocument,
+  wrap: (value: string) => V,
+): void {
   for (const [sectionName, keys] of next) {
     let target = into.get(sectionName);
     if (target === undefined) {
@@ -117,9 +127,8 @@ export function mergeIniInto(into: IniDocument, next: IniDocument): IniDocument 
     }
     for (const [key, values] of keys) {
       const existing = target.get(key);
-      if (existing === undefined) target.set(key, [...values]);
-      else existing.push(...values);
+      if (existing === undefined) target.set(key, values.map(wrap));
+      else existing.push(...values.map(wrap));
     }
   }
-  return into;
 }

@@ -19,6 +19,7 @@ export async function releaseAddress(ctx: HandlerContext, req: ReleaseAddressReq
   const ports = (await ctx.neutron.listPorts({ fixed_ips: [`ip_address=${req.Address}`] }))
     .filter((p) => p.fixed_ips.some((f) => subnetIds.has(f.subnet_id) && sameIp(f.ip_address, req.Address)));
   for (const port of ports) {
+    for (const f of port.fixed_ips) ctx.adoptedAddresses.delete(`${port.id}/${f.subnet_id}`);
     if (createdByUs(port)) {
       await ignoreNotFound(ctx.neutron.deletePort(port.id));
       ctx.log.info({ portId: port.id, address: req.Address }, 'deleted port');

@@ -77,8 +77,13 @@ async function adoptExistingPort(
   }
   const port = ports[0];
   if (port === undefined) return undefined;
-  assertAdoptable(ctx, port);
-  await ctx.neutron.addTag('ports', port.id, TAG_PORT_EXISTING);
+  const claim = `${port.id}/${subnet.id}`;
+  // the other address of a dual-stack port this plugin adopted a moment ago for the same container
+  const secondFamily = hasTag(port, TAG_PORT_EXISTING) && port.device_id === '' && !ctx.adoptedAddresses.has(claim) &&
+    [...ctx.adoptedAddresses].some((c) => c.startsWith(`${port.id}/`));
+  if (!secondFamily) assertAdoptable(ctx, port);
+  if (!hasTag(port, TAG_PORT_EXISTING)) await ctx.neutron.addTag('ports', port.id, TAG_PORT_EXISTING);
+  ctx.adoptedAddresses.add(claim);
   ctx.log.info({ portId: port.id, ip: address, mac }, 'adopted existing port');
   return port;
 }

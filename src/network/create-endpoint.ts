@@ -10,7 +10,7 @@ import {
 } from '../neutron/naming.ts';
 import type { NeutronNetwork, NeutronPort, NeutronSubnet } from '../neutron/types.ts';
 import type { CreateEndpointRequest } from '../protocol/schemas.ts';
-import { networkOf, splitCidr } from '../util/ip.ts';
+import { ipVersion, networkOf, splitCidr } from '../util/ip.ts';
 import { withRollback, type UndoStack } from '../util/undo-stack.ts';
 
 export interface CreateEndpointReply { Interface: { MacAddress?: string } }
@@ -28,6 +28,7 @@ export async function createEndpoint(ctx: HandlerContext, req: CreateEndpointReq
     const driver = ctx.portDrivers.forPort(port);
     await driver.createHostIface({ endpointId: req.EndpointID, port, network, subnets });
     undo.push('delete host interface', () => driver.deleteHostIface({ endpointId: req.EndpointID, port }));
+    for (const f of port.fixed_ips) ctx.adoptedAddresses.delete(`${port.id}/${f.subnet_id}`);
     if (ctx.config.neutron.vifPluggingIsFatal) port = await waitForActive(ctx, port);
     ctx.log.info({ endpointId: req.EndpointID, portId: port.id, vifType: port['binding:vif_type'] }, 'endpoint created');
     // dockerd already has a MAC when the user gave --mac-address (and we applied it to the port); otherwise
@@ -56,7 +57,10 @@ async function endpointPort(
 ): Promise<NeutronPort> {
   const tags = dockerIdTags(req.EndpointID);
   const ips = addresses.map((a) => splitCidr(a).ip);
-  const fixedIps = subnets.map((s) => ({ subnet_id: s.id, ip_address: ips.find((ip) => networkOf(`${ip}/${splitCidr(s.cidr).prefixLen}`) === s.cidr) }));
+  const fixedIps = subnets.map((s) => ({
+    subnet_id: s.id,
+    ip_address: ips.find((ip) => ipVersion(ip) === s.ip_version && networkOf(`${ip}/${splitCidr(s.cidr).prefixLen}`) === s.cidr),
+  }));
   const subnetIds = new Set(subnets.map((s) => s.id));
   const filter = [...subnets.map((s) => `subnet_id=${s.id}`), ...ips.map((ip) => `ip_address=${ip}`)];
   const candidates = (await ctx.neutron.listPorts({ fixed_ips: filter }))

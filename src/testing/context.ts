@@ -82,6 +82,7 @@ export function testContext(neutron: NeutronClient, opts: { config?: KuryrConfig
     clock: opts.clock ?? fakeClock(),
     log: silentLog,
     pendingCidrs: new Set(),
+    adoptedAddresses: new Set(),
     driver,
   };
 }
