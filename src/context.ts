@@ -2,6 +2,7 @@
 // the process-wide locks. Built once by the composition root (cli/serve.ts) or by tests with fakes.
 import type { KuryrConfig } from './config/types.ts';
 import type { NeutronClient } from './neutron/client.ts';
+import type { Identity } from './neutron/identity.ts';
 import type { PortDriverRegistry } from './port-drivers/registry.ts';
 import type { Clock } from './util/clock.ts';
 import type { KeyedMutex } from './util/keyed-mutex.ts';
@@ -10,6 +11,8 @@ import type { Log } from './util/log.ts';
 export interface HandlerContext {
   config: KuryrConfig;
   neutron: NeutronClient;
+  /** tags (standard-attr-tag) or upstream's names, chosen at start-up */
+  identity: Identity;
   portDrivers: PortDriverRegistry;
   locks: KeyedMutex;
   clock: Clock;

@@ -12,6 +12,7 @@ import { createVethBinding } from '../binding/veth.ts';
 import { createExec } from '../host/exec.ts';
 import { createIpLink } from '../host/ip-link.ts';
 import { probeExtensions } from '../neutron/extensions.ts';
+import { nameIdentity, tagIdentity } from '../neutron/identity.ts';
 import { createNeutronHttpClient } from '../neutron/http-client.ts';
 import { createPortDriverRegistry } from '../port-drivers/registry.ts';
 import { createSriovPortDriver } from '../port-drivers/sriov.ts';
@@ -43,7 +44,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     logger: log,
   });
   const target = parseKuryrUri(config.default.kuryrUri);
-  await probeExtensions(neutron, systemClock, log);
+  const features = await probeExtensions(neutron, systemClock, log);
 
   const exec = createExec();
   const ipLink = createIpLink(exec);
@@ -51,6 +52,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const ctx: HandlerContext = {
     config,
     neutron,
+    identity: features.tags ? tagIdentity : nameIdentity,
     portDrivers: createPortDriverRegistry(config, {
       veth: () => createVethPortDriver(veth),
       sriov: () => createSriovPortDriver(),
@@ -64,7 +66,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   const app = createServer(ctx, { logger: log, ...(await tlsOptions(config, target.kind === 'tcp' && target.tls)) });
   const address = await listen(app, target);
-  log.info({ address, host: config.default.host, portDrivers: config.default.enabledPortDrivers }, 'kuryr plugin serving');
+  log.info({ address, host: config.default.host, portDrivers: config.default.enabledPortDrivers, identity: features.tags ? 'tags' : 'names' },
+    'kuryr plugin serving');
   bootLog.flush?.();
 
   let stopping = false;

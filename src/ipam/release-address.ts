@@ -3,13 +3,13 @@
 import type { HandlerContext } from '../context.ts';
 import { ignoreNotFound } from '../errors.ts';
 import { subnetsForPool } from '../neutron/lookup.ts';
-import { TAG_PORT_CREATED, TAG_PORT_EXISTING, endpointPortName, hasTag } from '../neutron/naming.ts';
+import { TAG_PORT_CREATED, TAG_PORT_EXISTING, UNBOUND_PORT_NAME, endpointPortName, hasTag } from '../neutron/naming.ts';
 import type { NeutronPort } from '../neutron/types.ts';
 import type { ReleaseAddressRequest } from '../protocol/schemas.ts';
 import { sameIp } from '../util/ip.ts';
 
 export async function releaseAddress(ctx: HandlerContext, req: ReleaseAddressRequest): Promise<Record<string, never>> {
-  const subnets = await subnetsForPool(ctx.neutron, req.PoolID);
+  const subnets = await subnetsForPool(ctx.neutron, ctx.identity, req.PoolID);
   if (subnets.length === 0) {
     ctx.log.debug({ poolId: req.PoolID, address: req.Address }, 'release: subnet already deleted');
     return {};
@@ -29,7 +29,7 @@ export async function releaseAddress(ctx: HandlerContext, req: ReleaseAddressReq
         'binding:host_id': '',
         ...(port.device_id !== '' && port.name.startsWith(port.device_id) ? { device_id: '' } : {}),
       }));
-      await ignoreNotFound(ctx.neutron.removeTag('ports', port.id, TAG_PORT_EXISTING));
+      await ignoreNotFound(ctx.identity.untag(ctx.neutron, 'ports', port.id, TAG_PORT_EXISTING));
       ctx.log.info({ portId: port.id, address: req.Address }, 'handed back adopted port');
     }
   }
@@ -38,7 +38,10 @@ export async function releaseAddress(ctx: HandlerContext, req: ReleaseAddressReq
 
 function createdByUs(port: NeutronPort): boolean {
   if (hasTag(port, TAG_PORT_CREATED)) return true;
-  // the Python plugin without tag support named its ports <device_id>-port
-  return (port.tags ?? []).length === 0 && port.device_id !== '' && port.name === endpointPortName(port.device_id);
+  if ((port.tags ?? []).length > 0) return false;
+  // without tag support ports are recognised by name, as the Python plugin does: <device_id>-port once an
+  // endpoint claimed it, kuryr-unbound-port while only RequestAddress has
+  if (port.device_id !== '' && port.name === endpointPortName(port.device_id)) return true;
+  return port.name === UNBOUND_PORT_NAME && port.device_id === '' && port.device_owner === '';
 }
 

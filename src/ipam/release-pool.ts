@@ -22,7 +22,7 @@ export async function releasePool(ctx: HandlerContext, req: { PoolID: string }):
   if (pool === undefined) return {};
   await untagAdoptedSubnets(ctx, pool);
   if (hasTag(pool, TAG_POOL_EXISTING)) {
-    await ignoreNotFound(ctx.neutron.removeTag('subnetpools', pool.id, TAG_POOL_EXISTING));
+    await ignoreNotFound(ctx.identity.untag(ctx.neutron, 'subnetpools', pool.id, TAG_POOL_EXISTING));
     return {};
   }
   if (!isPoolOurs(ctx.config, pool)) return {};
@@ -43,7 +43,7 @@ async function untagAdoptedSubnets(ctx: HandlerContext, pool: NeutronSubnetPool)
   if (cidr === undefined) return;
   for (const subnet of await ctx.neutron.listSubnets({ cidr, tags: pool.id })) {
     if (subnet.subnetpool_id === pool.id) continue;
-    await ignoreNotFound(ctx.neutron.removeTag('subnets', subnet.id, pool.id));
+    await ignoreNotFound(ctx.identity.untag(ctx.neutron, 'subnets', subnet.id, pool.id));
   }
 }
 

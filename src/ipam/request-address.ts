@@ -26,7 +26,7 @@ export function macFromOption(value: unknown): string | undefined {
 }
 
 export async function requestAddress(ctx: HandlerContext, req: RequestAddressRequest): Promise<RequestAddressReply> {
-  const subnet = await subnetForPool(ctx.neutron, req.PoolID);
+  const subnet = await subnetForPool(ctx.neutron, ctx.identity, req.PoolID);
   if (req.Options['RequestAddressType'] === GATEWAY_REQUEST) return gatewayAddress(ctx, req, subnet);
   if (subnet === undefined) {
     throw new PluginError('ERR_SUBNET_NOT_FOUND', `Subnet with pool ${req.PoolID} does not exist.`);
@@ -77,12 +77,13 @@ async function adoptExistingPort(
   }
   const port = ports[0];
   if (port === undefined) return undefined;
+  ctx.identity.requireTags(`adopting pre-existing port ${port.id} (--ip or --mac-address of an existing port)`);
   const claim = `${port.id}/${subnet.id}`;
   // the other address of a dual-stack port this plugin adopted a moment ago for the same container
   const secondFamily = hasTag(port, TAG_PORT_EXISTING) && port.device_id === '' && !ctx.adoptedAddresses.has(claim) &&
     [...ctx.adoptedAddresses].some((c) => c.startsWith(`${port.id}/`));
   if (!secondFamily) assertAdoptable(ctx, port);
-  if (!hasTag(port, TAG_PORT_EXISTING)) await ctx.neutron.addTag('ports', port.id, TAG_PORT_EXISTING);
+  if (!hasTag(port, TAG_PORT_EXISTING)) await ctx.identity.tag(ctx.neutron, 'ports', port.id, TAG_PORT_EXISTING);
   ctx.adoptedAddresses.add(claim);
   ctx.log.info({ portId: port.id, ip: address, mac }, 'adopted existing port');
   return port;
@@ -116,7 +117,7 @@ async function createUnboundPort(
     ...(mac === undefined ? {} : { mac_address: mac }),
   });
   try {
-    await ctx.neutron.addTag('ports', port.id, TAG_PORT_CREATED);
+    await ctx.identity.tag(ctx.neutron, 'ports', port.id, TAG_PORT_CREATED);
   } catch (err) {
     await ctx.neutron.deletePort(port.id).catch((e: unknown) =>
       ctx.log.error({ portId: port.id, err: e }, 'could not delete a port after tagging it failed'));

@@ -24,6 +24,7 @@ export async function requestPool(ctx: HandlerContext, req: RequestPoolRequest):
   const cidr = networkOf(requested);
 
   const subnetRef = opts.subnet[family];
+  if (hasRef(subnetRef)) ctx.identity.requireTags(`neutron.subnet.${family === 'v6' ? 'v6.' : ''}* options`);
   const subnetId = hasRef(subnetRef) ? (await resolveSubnet(ctx.neutron, subnetRef)).id : undefined;
 
   const poolRef = opts.pool[family];
@@ -31,7 +32,7 @@ export async function requestPool(ctx: HandlerContext, req: RequestPoolRequest):
     const pool = await resolvePool(ctx.neutron, poolRef);
     if (pool.prefixes[0] !== undefined && networkOf(pool.prefixes[0]) === cidr) {
       checkShared(opts, pool);
-      if (!hasTag(pool, TAG_POOL_EXISTING)) await ctx.neutron.addTag('subnetpools', pool.id, TAG_POOL_EXISTING);
+      if (!hasTag(pool, TAG_POOL_EXISTING)) await ctx.identity.tag(ctx.neutron, 'subnetpools', pool.id, TAG_POOL_EXISTING);
       return { PoolID: pool.id, Pool: cidr, Data: {} };
     }
     // a named pool whose prefix differs from --subnet is not used (upstream bug 1695678): a pool of our own is

@@ -16,7 +16,7 @@ import { withRollback, type UndoStack } from '../util/undo-stack.ts';
 export interface CreateEndpointReply { Interface: { MacAddress?: string } }
 
 export async function createEndpoint(ctx: HandlerContext, req: CreateEndpointRequest): Promise<CreateEndpointReply> {
-  const network = await requireNetwork(ctx.neutron, req.NetworkID);
+  const network = await requireNetwork(ctx.neutron, ctx.identity, req.NetworkID);
   const addresses = [req.Interface.Address, req.Interface.AddressIPv6].filter((a) => a !== '');
   if (addresses.length === 0) {
     throw new InvalidRequestError('ERR_INVALID_REQUEST', 'Interface address v4 or v6 not provided.');
@@ -92,7 +92,7 @@ async function endpointPort(
       ...(dockerMac === undefined ? {} : { mac_address: dockerMac }),
     });
     undo.push(`delete port ${port.id}`, () => ctx.neutron.deletePort(port.id));
-    for (const tag of [...tags, TAG_PORT_CREATED]) await ctx.neutron.addTag('ports', port.id, tag);
+    for (const tag of [...tags, TAG_PORT_CREATED]) await ctx.identity.tag(ctx.neutron, 'ports', port.id, tag);
     return { ...port, tags: [...(port.tags ?? []), ...tags, TAG_PORT_CREATED] };
   }
   if (dockerMac !== undefined && hasTag(existing, TAG_PORT_EXISTING) && dockerMac !== existing.mac_address.toLowerCase()) {
@@ -102,6 +102,8 @@ async function endpointPort(
       'leave --mac-address out and the container gets the port\'s MAC');
   }
   const body = portUpdateBody(existing, req.EndpointID, ctx.config.default.host, dockerMac);
+  // without tags the endpoint is found by the port's name, as upstream
+  if (!ctx.identity.tags && existing.name !== endpointPortName(req.EndpointID)) body['name'] = endpointPortName(req.EndpointID);
   let port = existing;
   if (Object.keys(body).length > 0) {
     port = await ctx.neutron.updatePort(existing.id, body);
@@ -109,8 +111,8 @@ async function endpointPort(
   }
   for (const tag of tags) {
     if (hasTag(existing, tag)) continue;
-    await ctx.neutron.addTag('ports', existing.id, tag);
-    undo.push(`untag port ${existing.id}`, () => ctx.neutron.removeTag('ports', existing.id, tag));
+    await ctx.identity.tag(ctx.neutron, 'ports', existing.id, tag);
+    undo.push(`untag port ${existing.id}`, () => ctx.identity.untag(ctx.neutron, 'ports', existing.id, tag));
   }
   return { ...port, tags: [...new Set([...(existing.tags ?? []), ...tags])] };
 }

@@ -6,7 +6,7 @@
 import type { HandlerContext } from '../context.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PluginError, ignoreNotFound } from '../errors.ts';
 import { findNetwork } from '../neutron/lookup.ts';
-import { dockerIdTags, existingNetworkTag, hasTag, networkName, poolName, subnetName } from '../neutron/naming.ts';
+import { dockerIdTags, existingNetworkTag, hasTag, poolName, subnetName } from '../neutron/naming.ts';
 import { resolveNetwork, resolvePool, resolveSubnet } from '../neutron/resolve.ts';
 import type { NeutronNetwork, NeutronSubnet, NeutronSubnetPool } from '../neutron/types.ts';
 import { genericOptions, hasRef, parseNeutronOptions, type NeutronOptions } from '../protocol/options.ts';
@@ -21,7 +21,7 @@ export async function createNetwork(ctx: HandlerContext, req: CreateNetworkReque
   const opts = parseNeutronOptions(genericOptions(req.Options));
   const families: [Family, FamilyData | undefined][] = [['v4', req.IPv4Data[0]], ['v6', req.IPv6Data[0]]];
   await ctx.locks.run(`net:${req.NetworkID}`, () => withRollback(async (undo) => {
-    const network = (await findNetwork(ctx.neutron, req.NetworkID))
+    const network = (await findNetwork(ctx.neutron, ctx.identity, req.NetworkID))
       ?? (hasRef(opts.network)
         ? await adoptNetwork(ctx, req.NetworkID, opts, undo)
         : await createTaggedNetwork(ctx, req.NetworkID, opts.shared ?? false, undo));
@@ -35,9 +35,9 @@ export async function createNetwork(ctx: HandlerContext, req: CreateNetworkReque
 async function createTaggedNetwork(
   ctx: HandlerContext, dockerNetworkId: string, shared: boolean, undo: UndoStack,
 ): Promise<NeutronNetwork> {
-  const network = await ctx.neutron.createNetwork({ name: networkName(dockerNetworkId), admin_state_up: true, shared });
+  const network = await ctx.neutron.createNetwork({ name: ctx.identity.networkName(dockerNetworkId), admin_state_up: true, shared });
   undo.push(`delete network ${network.id}`, () => ctx.neutron.deleteNetwork(network.id));
-  for (const tag of dockerIdTags(dockerNetworkId)) await ctx.neutron.addTag('networks', network.id, tag);
+  for (const tag of dockerIdTags(dockerNetworkId)) await ctx.identity.tag(ctx.neutron, 'networks', network.id, tag);
   ctx.log.info({ networkId: dockerNetworkId, neutronNetworkId: network.id }, 'created network');
   return network;
 }
@@ -45,6 +45,7 @@ async function createTaggedNetwork(
 async function adoptNetwork(
   ctx: HandlerContext, dockerNetworkId: string, opts: NeutronOptions, undo: UndoStack,
 ): Promise<NeutronNetwork> {
+  ctx.identity.requireTags('neutron.net.* options (adopting an existing network)');
   const network = await resolveNetwork(ctx.neutron, opts.network);
   // checked before anything is tagged (upstream tagged first and left the tags behind on this error)
   if (opts.shared !== undefined && network.shared !== opts.shared) {
@@ -64,6 +65,7 @@ async function ensureSubnet(
   ctx: HandlerContext, network: NeutronNetwork, family: Family, data: FamilyData, opts: NeutronOptions, undo: UndoStack,
 ): Promise<void> {
   const cidr = networkOf(data.Pool);
+  if (hasRef(opts.subnet[family])) ctx.identity.requireTags('neutron.subnet.* options');
   const named = hasRef(opts.subnet[family]) ? await resolveSubnet(ctx.neutron, opts.subnet[family]) : undefined;
   if (named !== undefined && named.network_id !== network.id) {
     throw new InvalidRequestError('ERR_INVALID_REQUEST',
@@ -97,8 +99,8 @@ async function ensureSubnet(
   }
   if (!hasTag(subnet, pool.id)) {
     const id = subnet.id;
-    await ctx.neutron.addTag('subnets', id, pool.id);
-    undo.push(`untag subnet ${id}`, () => ignoreNotFound(ctx.neutron.removeTag('subnets', id, pool.id)));
+    await ctx.identity.tag(ctx.neutron, 'subnets', id, pool.id);
+    undo.push(`untag subnet ${id}`, () => ignoreNotFound(ctx.identity.untag(ctx.neutron, 'subnets', id, pool.id)));
   }
 }
 

@@ -9,7 +9,7 @@ import type { EndpointRequest } from '../protocol/schemas.ts';
 
 export async function deleteEndpoint(ctx: HandlerContext, req: EndpointRequest): Promise<Record<string, never>> {
   await ctx.locks.run(`ep:${req.EndpointID}`, async () => {
-    const port = await findEndpointPort(ctx.neutron, req.EndpointID);
+    const port = await findEndpointPort(ctx.neutron, ctx.identity, req.EndpointID);
     if (port === undefined) {
       ctx.log.info({ endpointId: req.EndpointID }, 'no port for this endpoint; nothing to delete');
       return;
@@ -17,7 +17,7 @@ export async function deleteEndpoint(ctx: HandlerContext, req: EndpointRequest):
     await ctx.portDrivers.forPort(port).deleteHostIface({ endpointId: req.EndpointID, port });
     for (const tag of dockerIdTags(req.EndpointID)) {
       if (!hasTag(port, tag)) continue;
-      await ignoreNotFound(ctx.neutron.removeTag('ports', port.id, tag));
+      await ignoreNotFound(ctx.identity.untag(ctx.neutron, 'ports', port.id, tag));
     }
     ctx.log.info({ endpointId: req.EndpointID, portId: port.id }, 'endpoint deleted');
   });

@@ -11,7 +11,7 @@ import type { NeutronNetwork } from '../neutron/types.ts';
 
 export async function deleteNetwork(ctx: HandlerContext, req: { NetworkID: string }): Promise<Record<string, never>> {
   await ctx.locks.run(`net:${req.NetworkID}`, async () => {
-    const network = await findNetwork(ctx.neutron, req.NetworkID);
+    const network = await findNetwork(ctx.neutron, ctx.identity, req.NetworkID);
     if (network === undefined) {
       ctx.log.info({ networkId: req.NetworkID }, 'no Neutron network for this Docker network; nothing to delete');
       return;
@@ -35,7 +35,7 @@ async function releaseAdopted(ctx: HandlerContext, dockerNetworkId: string, netw
     }
   }
   for (const tag of [...dockerIdTags(dockerNetworkId), existingNetworkTag(dockerNetworkId)]) {
-    await ignoreNotFound(ctx.neutron.removeTag('networks', network.id, tag));
+    await ignoreNotFound(ctx.identity.untag(ctx.neutron, 'networks', network.id, tag));
   }
   await deleteOurPools(ctx, poolIds);
   ctx.log.info({ networkId: dockerNetworkId, neutronNetworkId: network.id }, 'released adopted network (kept in Neutron)');

@@ -5,7 +5,7 @@ import { findEndpointPort } from '../neutron/lookup.ts';
 import type { EndpointRequest } from '../protocol/schemas.ts';
 
 export async function endpointOperInfo(ctx: HandlerContext, req: EndpointRequest): Promise<{ Value: Record<string, string> }> {
-  const port = await findEndpointPort(ctx.neutron, req.EndpointID);
+  const port = await findEndpointPort(ctx.neutron, ctx.identity, req.EndpointID);
   if (port === undefined) return { Value: {} };
   return { Value: { status: port.status, port_id: port.id } };
 }

@@ -15,8 +15,8 @@ export interface JoinReply {
 }
 
 export async function join(ctx: HandlerContext, req: JoinRequest): Promise<JoinReply> {
-  const network = await requireNetwork(ctx.neutron, req.NetworkID);
-  const port = await requireEndpointPort(ctx.neutron, req.EndpointID);
+  const network = await requireNetwork(ctx.neutron, ctx.identity, req.NetworkID);
+  const port = await requireEndpointPort(ctx.neutron, ctx.identity, req.EndpointID);
   const subnets = await ctx.neutron.listSubnets({ network_id: network.id });
   const srcName = await ctx.portDrivers.forPort(port).containerIfName(port);
   const reply: JoinReply = {

@@ -21,10 +21,7 @@ export async function probeExtensions(
         throw new PluginError('ERR_NEUTRON_EXTENSION_MISSING', "Neutron extension with alias 'subnet_allocation' not found");
       }
       const tags = await neutron.hasExtension('standard-attr-tag');
-      if (!tags) {
-        throw new PluginError('ERR_NEUTRON_EXTENSION_MISSING',
-          "Neutron extension 'standard-attr-tag' not found: this build identifies resources by tags only");
-      }
+      if (!tags) log.warn({}, "Neutron has no 'standard-attr-tag' extension: resources are identified by name (upstream's fallback)");
       return { tags };
     } catch (err) {
       if (!(err instanceof UnavailableError)) throw err;

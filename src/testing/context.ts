@@ -3,6 +3,7 @@
 import type { KuryrConfig } from '../config/types.ts';
 import type { HandlerContext } from '../context.ts';
 import type { NeutronClient } from '../neutron/client.ts';
+import { nameIdentity, tagIdentity } from '../neutron/identity.ts';
 import { createPortDriverRegistry } from '../port-drivers/registry.ts';
 import type { PortDriver } from '../port-drivers/types.ts';
 import type { Clock } from '../util/clock.ts';
@@ -70,13 +71,14 @@ export function fakeClock(start = 1_000_000): Clock & { advanced: number } {
   return c;
 }
 
-export function testContext(neutron: NeutronClient, opts: { config?: KuryrConfig; driver?: RecordingPortDriver; clock?: Clock } = {}):
+export function testContext(neutron: NeutronClient, opts: { config?: KuryrConfig; driver?: RecordingPortDriver; clock?: Clock; tags?: boolean } = {}):
   HandlerContext & { driver: RecordingPortDriver } {
   const config = opts.config ?? testConfig();
   const driver = opts.driver ?? recordingPortDriver();
   return {
     config,
     neutron,
+    identity: opts.tags === false ? nameIdentity : tagIdentity,
     portDrivers: createPortDriverRegistry(config, { veth: () => driver, sriov: () => recordingPortDriver('sriov') }),
     locks: createKeyedMutex(),
     clock: opts.clock ?? fakeClock(),
