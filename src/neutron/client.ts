@@ -3,7 +3,8 @@
 // NotFoundError (404), ConflictError (409), UnavailableError (connect/timeout/5xx), PluginError
 // ERR_NEUTRON_AUTH (401 after one re-auth), ERR_NEUTRON_FORBIDDEN (403), InvalidRequestError (400).
 import type {
-  NeutronAgent, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSubnet, NeutronSubnetPool,
+  NeutronAgent, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSecurityGroup, NeutronSecurityGroupRule, NeutronSubnet,
+  NeutronSubnetPool,
 } from './types.ts';
 
 /** a create/update body: the resource's fields (snake_case) */
@@ -33,6 +34,15 @@ export interface NeutronClient {
   createPort(body: NeutronBody): Promise<NeutronPort>;
   updatePort(id: string, body: NeutronBody): Promise<NeutronPort>;
   deletePort(id: string): Promise<void>;
+
+  /** GET /v2.0/security-groups (the answer's list key is security_groups) */
+  listSecurityGroups(q?: NeutronQuery): Promise<NeutronSecurityGroup[]>;
+  /** POST /v2.0/security-groups; Neutron adds its two default egress rules (IPv4, IPv6) */
+  createSecurityGroup(body: NeutronBody): Promise<NeutronSecurityGroup>;
+  /** DELETE /v2.0/security-groups/{id} (takes its rules with it); still used by a port → ConflictError */
+  deleteSecurityGroup(id: string): Promise<void>;
+  /** POST /v2.0/security-group-rules */
+  createSecurityGroupRule(body: NeutronBody): Promise<NeutronSecurityGroupRule>;
 
   /** PUT /v2.0/{resource}/{id}/tags/{tag} */
   addTag(resource: TaggableResource, id: string, tag: string): Promise<void>;

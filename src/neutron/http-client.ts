@@ -15,7 +15,8 @@ import {
   createKeystoneSession, normalizeNeutronBase, redactUrl, type EndpointInterface, type KeystoneSession,
 } from './keystone.ts';
 import type {
-  NeutronAgent, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSubnet, NeutronSubnetPool,
+  NeutronAgent, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSecurityGroup, NeutronSecurityGroupRule, NeutronSubnet,
+  NeutronSubnetPool,
 } from './types.ts';
 
 export interface NeutronLogger {
@@ -232,7 +233,8 @@ export function createNeutronHttpClient(opts: NeutronHttpClientOptions): Neutron
     }
   }
 
-  async function list<T>(collection: string, q: NeutronQuery | undefined): Promise<T[]> {
+  /** `collection` is the URL segment; `key` the answer's list key (they differ for security-groups) */
+  async function list<T>(collection: string, q: NeutronQuery | undefined, key: string = collection): Promise<T[]> {
     const qs = encodeNeutronQuery(q);
     let next: string | undefined = `/v2.0/${collection}${qs === '' ? '' : `?${qs}`}`;
     const out: T[] = [];
@@ -241,10 +243,10 @@ export function createNeutronHttpClient(opts: NeutronHttpClientOptions): Neutron
       if (page >= MAX_PAGES || seen.has(next)) break;
       seen.add(next);
       const data = asObject(await call('GET', next));
-      const items = data?.[collection];
-      if (!Array.isArray(items)) throw badAnswer('GET', next, `no "${collection}" list`);
+      const items = data?.[key];
+      if (!Array.isArray(items)) throw badAnswer('GET', next, `no "${key}" list`);
       out.push(...(items as T[]));
-      next = await nextLink(data?.[`${collection}_links`]);
+      next = await nextLink(data?.[`${key}_links`]);
     }
     return out;
   }
@@ -319,6 +321,12 @@ export function createNeutronHttpClient(opts: NeutronHttpClientOptions): Neutron
     createPort: (body) => write<NeutronPort>('POST', '/v2.0/ports', 'port', body),
     updatePort: (id, body) => write<NeutronPort>('PUT', `/v2.0/ports/${encodeURIComponent(id)}`, 'port', body),
     deletePort: (id) => remove('ports', id),
+
+    listSecurityGroups: (q) => list<NeutronSecurityGroup>('security-groups', q, 'security_groups'),
+    createSecurityGroup: (body) => write<NeutronSecurityGroup>('POST', '/v2.0/security-groups', 'security_group', body),
+    deleteSecurityGroup: (id) => remove('security-groups', id),
+    createSecurityGroupRule: (body) =>
+      write<NeutronSecurityGroupRule>('POST', '/v2.0/security-group-rules', 'security_group_rule', body),
 
     async addTag(resource, id, tag) {
       if (!tag.includes('/')) {

@@ -57,9 +57,12 @@ export function endpointPortName(endpointId: string): string {
   return `${endpointId}-port`;
 }
 
+/** the security group holding a port's `--expose`/`-p` rules (one per port, replaced on each program) */
 export function exposedPortsGroupName(portId: string): string {
   return `${portId}-exposed_ports`;
 }
+
+export const EXPOSED_PORTS_GROUP_DESCRIPTION = 'Docker exposed ports created by Kuryr.';
 
 export function hasTag(resource: { tags?: readonly string[] | null | undefined }, tag: string): boolean {
   return resource.tags?.includes(tag) ?? false;

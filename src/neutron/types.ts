@@ -70,6 +70,37 @@ export interface NeutronPort {
   [key: string]: unknown;
 }
 
+export type NeutronEthertype = 'IPv4' | 'IPv6';
+
+export interface NeutronSecurityGroupRule {
+  id: string;
+  security_group_id: string;
+  direction: 'ingress' | 'egress';
+  ethertype: NeutronEthertype;
+  /** a protocol name (tcp, udp, icmp, ...), a number as a string, or null for any */
+  protocol: string | null;
+  /** tcp/udp: first port; icmp: the ICMP type */
+  port_range_min: number | null;
+  /** tcp/udp: last port; icmp: the ICMP code */
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  description?: string;
+  project_id?: string;
+  [key: string]: unknown;
+}
+
+export interface NeutronSecurityGroup {
+  id: string;
+  name: string;
+  description: string;
+  security_group_rules: NeutronSecurityGroupRule[];
+  tags?: string[] | null;
+  project_id?: string;
+  stateful?: boolean;
+  [key: string]: unknown;
+}
+
 export interface NeutronAgent {
   id: string;
   agent_type: string;

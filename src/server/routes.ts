@@ -11,6 +11,7 @@ import { createNetwork } from '../network/create-network.ts';
 import { deleteEndpoint } from '../network/delete-endpoint.ts';
 import { deleteNetwork } from '../network/delete-network.ts';
 import { endpointOperInfo } from '../network/endpoint-oper-info.ts';
+import { programExternalConnectivity, revokeExternalConnectivity } from '../network/external-connectivity.ts';
 import { join } from '../network/join.ts';
 import * as s from '../protocol/schemas.ts';
 
@@ -48,9 +49,9 @@ export const ROUTES: Record<string, Route> = {
   '/NetworkDriver.Join': route('network', s.joinRequest, join),
   // the interface is torn down in DeleteEndpoint: at Leave dockerd has not yet moved it back to the host
   '/NetworkDriver.Leave': route('network', s.endpointRequest, empty),
-  // security groups for --expose come with process_external_connectivity support; until then both are no-ops
-  '/NetworkDriver.ProgramExternalConnectivity': route('network', s.endpointRequest, empty),
-  '/NetworkDriver.RevokeExternalConnectivity': route('network', s.endpointRequest, empty),
+  // --expose / -p as a security group on the endpoint's port ([DEFAULT] process_external_connectivity)
+  '/NetworkDriver.ProgramExternalConnectivity': route('network', s.endpointRequest, programExternalConnectivity),
+  '/NetworkDriver.RevokeExternalConnectivity': route('network', s.endpointRequest, revokeExternalConnectivity),
 
   '/IpamDriver.GetCapabilities': {
     iface: 'ipam',

@@ -336,6 +336,111 @@ describe('fake neutron: ports', () => {
   });
 });
 
+describe('fake neutron: security groups', () => {
+  it('starts with the project default group, which new ports get; a new group comes with two egress rules', async () => {
+    const fake = createFakeNeutron();
+    const [dflt, ...others] = await fake.listSecurityGroups();
+    assert.equal(others.length, 0);
+    assert.equal(dflt?.name, 'default');
+    assert.deepEqual(dflt?.security_group_rules.map((r) => `${r.direction} ${r.ethertype} ${r.remote_group_id === dflt.id}`).sort(),
+      ['egress IPv4 false', 'egress IPv6 false', 'ingress IPv4 true', 'ingress IPv6 true']);
+    const { net } = await netWithSubnet(fake);
+    assert.deepEqual((await fake.createPort({ network_id: net.id })).security_groups, [dflt?.id]);
+
+    const g = await fake.createSecurityGroup({ name: 'web', description: 'd' });
+    assert.equal(g.name, 'web');
+    assert.equal(g.description, 'd');
+    assert.equal(g.project_id, 'fake_project_id');
+    assert.equal(g.stateful, true);
+    assert.deepEqual(g.security_group_rules.map((r) => ({
+      direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, min: r.port_range_min, max: r.port_range_max,
+      remote: r.remote_group_id ?? r.remote_ip_prefix, sg: r.security_group_id,
+    })), [
+      { direction: 'egress', ethertype: 'IPv4', protocol: null, min: null, max: null, remote: null, sg: g.id },
+      { direction: 'egress', ethertype: 'IPv6', protocol: null, min: null, max: null, remote: null, sg: g.id },
+    ]);
+    assert.deepEqual((await fake.listSecurityGroups({ name: 'web' })).map((x) => x.id), [g.id]);
+    await rejectsWith(fake.listSecurityGroups({ bogus: 1 }), InvalidRequestError, 'HTTPBadRequest');
+    await rejectsWith(fake.createSecurityGroup({ name: 'x', tags: ['a'] }), InvalidRequestError, 'HTTPBadRequest');
+    await rejectsWith(fake.createSecurityGroup({ name: 'x', security_group_rules: [] }), InvalidRequestError, 'HTTPBadRequest');
+    assert.deepEqual(fake.callsOf('createSecurityGroup')[0], {
+      op: 'createSecurityGroup', method: 'POST', resource: 'security-groups', body: { name: 'web', description: 'd' },
+    });
+  });
+
+  it('validates rules like Neutron Zed: protocols, port and ICMP ranges, duplicates, the group', async () => {
+    const fake = createFakeNeutron();
+    const g = await fake.createSecurityGroup({ name: 'r' });
+    const rule = (extra: Record<string, unknown>) => fake.createSecurityGroupRule({ security_group_id: g.id, direction: 'ingress', ...extra });
+    const tcp = await rule({ protocol: 'tcp', port_range_min: 80, port_range_max: 82 });
+    assert.equal(tcp.ethertype, 'IPv4', 'the default ethertype');
+    assert.equal(tcp.security_group_id, g.id);
+    assert.deepEqual([tcp.protocol, tcp.port_range_min, tcp.port_range_max], ['tcp', 80, 82]);
+    const icmp = await rule({ protocol: 'icmp', port_range_min: 8 });
+    assert.deepEqual([icmp.port_range_min, icmp.port_range_max], [8, null]);
+    assert.equal((await rule({ protocol: 'udp', ethertype: 'IPv6', port_range_min: '53', port_range_max: 53 })).port_range_min, 53);
+    assert.equal((await rule({ protocol: 17, port_range_min: 5, port_range_max: 5 })).protocol, '17');
+    const dup = await rejectsWith(rule({ protocol: 'tcp', port_range_min: 80, port_range_max: 82 }), ConflictError, 'SecurityGroupRuleExists');
+    assert.match(dup.message, new RegExp(`Rule id is ${tcp.id}`));
+    await rejectsWith(rule({ protocol: 'tcp', port_range_min: 0, port_range_max: 80 }), InvalidRequestError, 'SecurityGroupInvalidPortValue');
+    await rejectsWith(rule({ protocol: 'udp', port_range_min: 1, port_range_max: 70000 }), InvalidRequestError, 'SecurityGroupInvalidPortValue');
+    await rejectsWith(rule({ protocol: 'tcp', port_range_min: 90, port_range_max: 80 }), InvalidRequestError, 'SecurityGroupInvalidPortRange');
+    await rejectsWith(rule({ port_range_min: 90, port_range_max: 95 }), InvalidRequestError, 'SecurityGroupProtocolRequiredWithPorts');
+    await rejectsWith(rule({ protocol: 'icmp', port_range_min: 300 }), InvalidRequestError, 'SecurityGroupInvalidIcmpValue');
+    await rejectsWith(rule({ protocol: 'icmp', port_range_max: 3 }), InvalidRequestError, 'SecurityGroupMissingIcmpType');
+    await rejectsWith(rule({ protocol: 'bogus' }), InvalidRequestError, 'SecurityGroupRuleInvalidProtocol');
+    await rejectsWith(rule({ protocol: 'udp', ethertype: 'IPv5' }), InvalidRequestError, 'SecurityGroupRuleInvalidEtherType');
+    await rejectsWith(rule({ direction: 'sideways' }), InvalidRequestError, 'HTTPBadRequest');
+    await rejectsWith(rule({ bogus: 1 }), InvalidRequestError, 'HTTPBadRequest');
+    await rejectsWith(fake.createSecurityGroupRule({ security_group_id: g.id }), InvalidRequestError, 'HTTPBadRequest');
+    const missing = await rejectsWith(fake.createSecurityGroupRule({
+      security_group_id: '00000000-0000-0000-0000-000000000000', direction: 'ingress', protocol: 'udp',
+    }), NotFoundError, 'SecurityGroupNotFound');
+    assert.equal(missing.message,
+      'POST /v2.0/security-group-rules: 404 SecurityGroupNotFound: Security group 00000000-0000-0000-0000-000000000000 does not exist');
+    const [stored] = await fake.listSecurityGroups({ id: g.id });
+    assert.equal(stored?.security_group_rules.length, 2 + 4, 'two default egress rules and the four accepted ones');
+  });
+
+  it('ports may only name existing, distinct groups, and none without port security', async () => {
+    const fake = createFakeNeutron();
+    const { net } = await netWithSubnet(fake);
+    const g = await fake.createSecurityGroup({ name: 'g' });
+    const ghost = '00000000-0000-0000-0000-000000000001';
+    await rejectsWith(fake.createPort({ network_id: net.id, security_groups: [ghost] }), NotFoundError, 'SecurityGroupNotFound');
+    assert.equal(fake.state.ports.size, 0);
+    const p = await fake.createPort({ network_id: net.id, security_groups: [g.id] });
+    assert.deepEqual(p.security_groups, [g.id]);
+    await rejectsWith(fake.updatePort(p.id, { security_groups: [g.id, ghost] }), NotFoundError, 'SecurityGroupNotFound');
+    await rejectsWith(fake.updatePort(p.id, { security_groups: [g.id, g.id] }), InvalidRequestError, 'HTTPBadRequest');
+    assert.deepEqual((await fake.getPort(p.id)).security_groups, [g.id], 'a failed PUT changes nothing');
+    await rejectsWith(fake.updatePort(p.id, { port_security_enabled: false }), ConflictError, 'PortSecurityPortHasSecurityGroup');
+    const open = await fake.updatePort(p.id, { port_security_enabled: false, security_groups: [] });
+    assert.deepEqual(open.security_groups, []);
+    await rejectsWith(fake.updatePort(p.id, { security_groups: [g.id] }), InvalidRequestError, 'PortSecurityAndIPRequiredForSecurityGroups');
+    assert.deepEqual((await fake.createPort({ network_id: net.id, port_security_enabled: false })).security_groups, []);
+    await rejectsWith(fake.createPort({ network_id: net.id, port_security_enabled: false, security_groups: [g.id] }),
+      InvalidRequestError, 'PortSecurityAndIPRequiredForSecurityGroups');
+  });
+
+  it('refuses to delete a group a port still names (SecurityGroupInUse); deleting takes the rules along', async () => {
+    const fake = createFakeNeutron();
+    const { net } = await netWithSubnet(fake);
+    const g = await fake.createSecurityGroup({ name: 'g' });
+    await fake.createSecurityGroupRule({ security_group_id: g.id, direction: 'ingress', protocol: 'tcp', port_range_min: 22, port_range_max: 22 });
+    const p = await fake.createPort({ network_id: net.id, security_groups: [g.id] });
+    const err = await rejectsWith(fake.deleteSecurityGroup(g.id), ConflictError, 'SecurityGroupInUse');
+    assert.equal(err.message, `DELETE /v2.0/security-groups/${g.id}: 409 SecurityGroupInUse: Security Group ${g.id} in use.`);
+    assert.equal(fake.state.securityGroups.has(g.id), true);
+    await fake.updatePort(p.id, { security_groups: [] });
+    await fake.deleteSecurityGroup(g.id);
+    assert.equal(fake.state.securityGroups.has(g.id), false);
+    assert.deepEqual(await fake.listSecurityGroups({ name: 'g' }), []);
+    await rejectsWith(fake.deleteSecurityGroup(g.id), NotFoundError, 'SecurityGroupNotFound');
+    await rejectsWith(fake.createSecurityGroupRule({ security_group_id: g.id, direction: 'ingress' }), NotFoundError, 'SecurityGroupNotFound');
+  });
+});
+
 describe('fake neutron: filters and tags', () => {
   it('filters by scalar fields, tags, tags-any, not-tags, not-tags-any', async () => {
     const fake = createFakeNeutron();

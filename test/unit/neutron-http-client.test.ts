@@ -267,6 +267,69 @@ describe('neutron http client: requests', () => {
     assert.equal(await client.hasExtension('tag-ext'), false);
   });
 
+  it('security groups: hyphenated URLs, underscored bodies and list keys (with their _links pages)', async () => {
+    const agent = mockAgent();
+    const seen = scriptedServer(agent, NEUTRON, (req) => {
+      if (req.method === 'GET' && req.path === '/v2.0/security-groups?name=p1-exposed_ports') {
+        return { status: 200, body: {
+          security_groups: [{ id: 'sg1' }],
+          security_groups_links: [{ rel: 'next', href: 'http://10.0.0.1:9696/v2.0/security-groups?name=p1-exposed_ports&marker=sg1' }],
+        } };
+      }
+      if (req.method === 'GET') return { status: 200, body: { security_groups: [{ id: 'sg2' }], security_groups_links: [] } };
+      if (req.path === '/v2.0/security-groups' && req.method === 'POST') {
+        return { status: 201, body: { security_group: { id: 'sg3', name: 'p1-exposed_ports', security_group_rules: [] } } };
+      }
+      if (req.path === '/v2.0/security-group-rules') {
+        return { status: 201, body: { security_group_rule: { id: 'r1', protocol: 'tcp', port_range_min: 80, port_range_max: 81 } } };
+      }
+      return { status: 204 };
+    });
+    const { client } = noauthClient(agent);
+    assert.deepEqual((await client.listSecurityGroups({ name: 'p1-exposed_ports' })).map((g) => g.id), ['sg1', 'sg2']);
+    const group = await client.createSecurityGroup({ name: 'p1-exposed_ports', description: 'Docker exposed ports created by Kuryr.' });
+    assert.equal(group.id, 'sg3');
+    const rule = await client.createSecurityGroupRule({
+      security_group_id: 'sg3', direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 80, port_range_max: 81,
+    });
+    assert.deepEqual([rule.id, rule.port_range_min, rule.port_range_max], ['r1', 80, 81]);
+    await client.deleteSecurityGroup('sg3');
+    assert.deepEqual(seen.map((r) => `${r.method} ${r.path}`), [
+      'GET /v2.0/security-groups?name=p1-exposed_ports',
+      'GET /v2.0/security-groups?name=p1-exposed_ports&marker=sg1',
+      'POST /v2.0/security-groups',
+      'POST /v2.0/security-group-rules',
+      'DELETE /v2.0/security-groups/sg3',
+    ]);
+    assert.deepEqual(seen[2]?.body, { security_group: { name: 'p1-exposed_ports', description: 'Docker exposed ports created by Kuryr.' } });
+    assert.deepEqual(seen[3]?.body, { security_group_rule: {
+      security_group_id: 'sg3', direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 80, port_range_max: 81,
+    } });
+    assert.equal(seen[4]?.body, undefined);
+  });
+
+  it('security groups: a list answer without security_groups, and Neutron refusals, are typed errors', async () => {
+    const agent = mockAgent();
+    scriptedServer(agent, NEUTRON, (req) => {
+      if (req.method === 'GET') return { status: 200, body: { securitygroups: [] } };
+      if (req.method === 'DELETE') {
+        return { status: 409, body: { NeutronError: { type: 'SecurityGroupInUse', message: 'Security Group sg1 in use.', detail: '' } } };
+      }
+      return { status: 400, body: { NeutronError: { type: 'SecurityGroupInvalidPortValue', message: 'Invalid value for port 0', detail: '' } } };
+    });
+    const { client } = noauthClient(agent);
+    const bad = await caught(client.listSecurityGroups());
+    assert.ok(bad instanceof UnavailableError);
+    assert.match(bad.message, /no "security_groups" list/);
+    const inUse = await caught(client.deleteSecurityGroup('sg1'));
+    assert.ok(inUse instanceof ConflictError);
+    assert.equal(neutronErrorType(inUse), 'SecurityGroupInUse');
+    assert.equal(inUse.message, 'DELETE /v2.0/security-groups/sg1: 409 SecurityGroupInUse: Security Group sg1 in use.');
+    const invalid = await caught(client.createSecurityGroupRule({ security_group_id: 'sg1', direction: 'ingress', protocol: 'tcp', port_range_min: 0 }));
+    assert.ok(invalid instanceof InvalidRequestError);
+    assert.equal(neutronErrorType(invalid), 'SecurityGroupInvalidPortValue');
+  });
+
   it('lists agents', async () => {
     const agent = mockAgent();
     const seen = scriptedServer(agent, NEUTRON, () => ({ status: 200, body: { agents: [{ id: 'a1', host: 'h1' }] } }));

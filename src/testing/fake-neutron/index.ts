@@ -1,12 +1,15 @@
 // createFakeNeutron: the NeutronClient methods over the shared store, with the call log and failure
 // injection (checked before any state is touched), tag add/remove, extensions and agents; resource
-// rules live in networks / subnets / ports, list matching in filters. Test-only (excluded from the build).
+// rules live in networks / subnets / ports / securitygroups, list matching in filters. Test-only (excluded from the build).
 import type { TaggableResource } from '../../neutron/client.ts';
 import type { NeutronQuery } from '../../neutron/types.ts';
 import { filterList, tagsOf } from './filters.ts';
 import { createNetwork, deleteNetwork, updateNetwork } from './networks.ts';
 import { createPort, updatePort } from './ports.ts';
-import { copy, fail, NETWORK_FIELDS, POOL_FIELDS, PORT_FIELDS, SUBNET_FIELDS, type Site } from './rules.ts';
+import {
+  copy, fail, NETWORK_FIELDS, POOL_FIELDS, PORT_FIELDS, SECURITY_GROUP_FIELDS, SUBNET_FIELDS, type Site,
+} from './rules.ts';
+import { createSecurityGroup, createSecurityGroupRule, deleteSecurityGroup } from './securitygroups.ts';
 import { createStore } from './store.ts';
 import { createSubnet, createSubnetPool, deleteSubnet, deleteSubnetPool } from './subnets.ts';
 import {
@@ -138,6 +141,15 @@ export function createFakeNeutron(opts: FakeNeutronOptions = {}): FakeNeutron {
       store.mustPort(site, i);
       state.ports.delete(i);
     }),
+
+    listSecurityGroups: async (q) =>
+      list('listSecurityGroups', 'security-groups', q, state.securityGroups.values(), SECURITY_GROUP_FIELDS),
+    createSecurityGroup: async (body) =>
+      post('createSecurityGroup', 'security-groups', body, (site, b) => createSecurityGroup(store, site, b)),
+    deleteSecurityGroup: async (id) =>
+      del('deleteSecurityGroup', 'security-groups', id, (site, i) => deleteSecurityGroup(store, site, i)),
+    createSecurityGroupRule: async (body) =>
+      post('createSecurityGroupRule', 'security-group-rules', body, (site, b) => createSecurityGroupRule(store, site, b)),
 
     async addTag(resource, id, tag) {
       const { obj, tags } = tagTarget('addTag', 'PUT', resource, id, tag);

@@ -1,6 +1,6 @@
-// Ports: create and update with MAC generation/validation, vnic types, fixed-IP allocation and binding
-// through the hook (vif_type/vif_details); a failed update leaves the port unchanged. Test-only (excluded
-// from the build).
+// Ports: create and update with MAC generation/validation, vnic types, fixed-IP allocation, security groups
+// (existing ones only, none without port security) and binding through the hook (vif_type/vif_details); a
+// failed update leaves the port unchanged. Test-only (excluded from the build).
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import type { NeutronPort } from '../../neutron/types.ts';
@@ -8,6 +8,7 @@ import { allocateFixedIps } from './ip-alloc.ts';
 import {
   asRecord, checkAttributes, copy, fail, MAC_RE, PORT_POST, PORT_PUT, PORT_READONLY, required, str, toBool, VNIC_TYPES, type Site,
 } from './rules.ts';
+import { checkPortSecurityGroups } from './securitygroups.ts';
 import type { Store } from './store.ts';
 
 function macInUse(store: Store, networkId: string, mac: string, exceptPort?: string): boolean {
@@ -52,6 +53,11 @@ function rebind(store: Store, port: NeutronPort): void {
   port['binding:vif_details'] = copy(result.vif_details);
 }
 
+function portSecurityRequired(site: Site): Error {
+  return fail(site, 400, 'PortSecurityAndIPRequiredForSecurityGroups',
+    'Port security must be enabled and port must have an IP address in order to use security groups.');
+}
+
 function isBound(port: NeutronPort): boolean {
   const t = port['binding:vif_type'] ?? 'unbound';
   return t !== 'unbound' && t !== 'binding_failed';
@@ -63,6 +69,13 @@ export function createPort(store: Store, site: Site, body: Record<string, unknow
   const net = store.mustNetwork(site, str(body['network_id'], ''));
   const vnic = body['binding:vnic_type'] === undefined ? 'normal' : checkVnic(site, body['binding:vnic_type']);
   const mac = body['mac_address'] === undefined ? generateMac(store, net.id) : checkMac(store, site, net.id, body['mac_address']);
+  const portSecurity = body['port_security_enabled'] === undefined
+    ? net['port_security_enabled'] !== false : toBool(site, 'port_security_enabled', body['port_security_enabled']);
+  // Neutron gives the default group only to ports with port security; naming groups without it is refused
+  const securityGroups = body['security_groups'] === undefined || body['security_groups'] === null
+    ? (portSecurity ? [store.defaultSecurityGroup] : [])
+    : checkPortSecurityGroups(store, site, body['security_groups']);
+  if (!portSecurity && securityGroups.length > 0) throw portSecurityRequired(site);
   const fixedIps = allocateFixedIps(store, site, net, body['fixed_ips'], [], undefined);
   const ts = store.now();
   const port: NeutronPort = {
@@ -78,16 +91,14 @@ export function createPort(store: Store, site: Site, body: Record<string, unknow
     fixed_ips: fixedIps,
     allowed_address_pairs: Array.isArray(body['allowed_address_pairs']) ? copy(body['allowed_address_pairs']) : [],
     extra_dhcp_opts: Array.isArray(body['extra_dhcp_opts']) ? copy(body['extra_dhcp_opts']) : [],
-    security_groups: Array.isArray(body['security_groups'])
-      ? copy(body['security_groups'] as string[]) : [store.defaultSecurityGroup],
+    security_groups: securityGroups,
     description: str(body['description'], ''),
     'binding:vnic_type': vnic,
     'binding:profile': copy(asRecord(body['binding:profile'])),
     'binding:host_id': str(body['binding:host_id'], ''),
     'binding:vif_type': 'unbound',
     'binding:vif_details': {},
-    port_security_enabled: body['port_security_enabled'] === undefined
-      ? net['port_security_enabled'] !== false : toBool(site, 'port_security_enabled', body['port_security_enabled']),
+    port_security_enabled: portSecurity,
     ip_allocation: 'immediate',
     tags: [],
     created_at: ts,
@@ -128,8 +139,16 @@ export function updatePort(store: Store, site: Site, id: string, body: Record<st
   for (const k of ['name', 'device_id', 'device_owner', 'description'] as const) {
     if (body[k] !== undefined) next[k] = str(body[k], '');
   }
-  for (const k of ['allowed_address_pairs', 'extra_dhcp_opts', 'security_groups'] as const) {
+  for (const k of ['allowed_address_pairs', 'extra_dhcp_opts'] as const) {
     if (body[k] !== undefined) next[k] = copy(body[k]) as never;
+  }
+  if (body['security_groups'] !== undefined) next.security_groups = checkPortSecurityGroups(store, site, body['security_groups'] ?? []);
+  if (next.port_security_enabled === false && (next.security_groups ?? []).length > 0) {
+    if (body['port_security_enabled'] !== undefined && body['security_groups'] === undefined) {
+      throw fail(site, 409, 'PortSecurityPortHasSecurityGroup',
+        'Port has security group associated. Cannot disable port security or IP address until security group is removed.');
+    }
+    throw portSecurityRequired(site);
   }
   const bindingTouched = ['binding:host_id', 'binding:vnic_type', 'binding:profile'].some((k) => body[k] !== undefined);
   if (bindingTouched) rebind(store, next);

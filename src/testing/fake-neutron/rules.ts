@@ -46,11 +46,24 @@ export const PORT_READONLY = new Set([
   'created_at', 'updated_at', 'revision_number', 'ip_allocation',
 ]);
 
+export const SECURITY_GROUP_POST = new Set(['name', 'description', 'stateful', 'project_id', 'tenant_id']);
+export const SECURITY_GROUP_READONLY = new Set([
+  'id', 'security_group_rules', 'shared', 'tags', 'created_at', 'updated_at', 'revision_number',
+]);
+export const SECURITY_GROUP_RULE_POST = new Set([
+  'security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min', 'port_range_max', 'remote_ip_prefix',
+  'remote_group_id', 'remote_address_group_id', 'description', 'project_id', 'tenant_id',
+]);
+export const SECURITY_GROUP_RULE_READONLY = new Set([
+  'id', 'normalized_cidr', 'tags', 'created_at', 'updated_at', 'revision_number',
+]);
+
 /** What each resource's list may be filtered on (besides paging/sorting and tag filters). */
 export const NETWORK_FIELDS = new Set([...NETWORK_POST, ...NETWORK_READONLY]);
 export const SUBNET_FIELDS = new Set([...SUBNET_POST, ...SUBNET_READONLY]);
 export const POOL_FIELDS = new Set([...POOL_POST, ...POOL_READONLY]);
 export const PORT_FIELDS = new Set([...PORT_POST, ...PORT_READONLY]);
+export const SECURITY_GROUP_FIELDS = new Set([...SECURITY_GROUP_POST, ...SECURITY_GROUP_READONLY]);
 
 export const VNIC_TYPES = new Set([
   'normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa',

@@ -1,17 +1,18 @@
-// The fake Neutron's shared state and what every resource module needs from it: timestamps, revision
-// bumps, the owning project, 404-raising lookups and the current binding hook. Test-only (excluded
-// from the build).
+// The fake Neutron's shared state (seeded with the project's `default` security group) and what every
+// resource module needs from it: timestamps, revision bumps, the owning project, 404-raising lookups and the
+// current binding hook. Test-only (excluded from the build).
 import { randomUUID } from 'node:crypto';
 
 import type { NeutronNetwork, NeutronPort, NeutronSubnet, NeutronSubnetPool } from '../../neutron/types.ts';
 import { systemClock } from '../../util/clock.ts';
 import { copy, fail, str, type Site } from './rules.ts';
+import { seedDefaultSecurityGroup } from './securitygroups.ts';
 import { ZED_EXTENSIONS, type FakeNeutronOptions, type FakeNeutronState, type VifBinding } from './types.ts';
 
 export interface Store {
   readonly state: FakeNeutronState;
   readonly projectId: string;
-  /** the security group ports get when they name none */
+  /** the security group ports get when they name none (the project's `default` group, in state) */
   readonly defaultSecurityGroup: string;
   /** an ISO timestamp without milliseconds, as Neutron writes them */
   now(): string;
@@ -36,6 +37,7 @@ export function createStore(opts: FakeNeutronOptions, bind: Store['bind']): Stor
     subnets: new Map(),
     subnetpools: new Map(),
     ports: new Map(),
+    securityGroups: new Map(),
     agents: (opts.agents ?? []).map((a) => copy(a)),
     extensions: new Set(opts.extensions ?? ZED_EXTENSIONS),
   };
@@ -44,7 +46,7 @@ export function createStore(opts: FakeNeutronOptions, bind: Store['bind']): Stor
     return new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
-  return {
+  const store: Store = {
     state,
     projectId,
     defaultSecurityGroup,
@@ -76,4 +78,6 @@ export function createStore(opts: FakeNeutronOptions, bind: Store['bind']): Stor
     },
     bind,
   };
+  seedDefaultSecurityGroup(store, defaultSecurityGroup);
+  return store;
 }

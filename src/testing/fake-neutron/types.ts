@@ -1,7 +1,9 @@
 // Public surface of the fake Neutron: its options, state, call log and FakeNeutron interface, the default
 // binding hook and the extension aliases it reports by default. Test-only (excluded from the build).
 import type { NeutronClient } from '../../neutron/client.ts';
-import type { NeutronAgent, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSubnet, NeutronSubnetPool } from '../../neutron/types.ts';
+import type {
+  NeutronAgent, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSecurityGroup, NeutronSubnet, NeutronSubnetPool,
+} from '../../neutron/types.ts';
 import type { Clock } from '../../util/clock.ts';
 
 export interface VifBinding {
@@ -42,6 +44,8 @@ export interface FakeNeutronState {
   subnets: Map<string, NeutronSubnet>;
   subnetpools: Map<string, NeutronSubnetPool>;
   ports: Map<string, NeutronPort>;
+  /** security groups, each holding its rules; starts with the project's `default` group */
+  securityGroups: Map<string, NeutronSecurityGroup>;
   agents: NeutronAgent[];
   extensions: Set<string>;
 }
