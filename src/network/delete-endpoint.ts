@@ -4,6 +4,7 @@
 import type { HandlerContext } from '../context.ts';
 import { ignoreNotFound } from '../errors.ts';
 import { findEndpointPort } from '../neutron/lookup.ts';
+import { removeExposedGroups } from './external-connectivity.ts';
 import { dockerIdTags, hasTag } from '../neutron/naming.ts';
 import type { EndpointRequest } from '../protocol/schemas.ts';
 
@@ -15,6 +16,7 @@ export async function deleteEndpoint(ctx: HandlerContext, req: EndpointRequest):
       return;
     }
     await ctx.portDrivers.forPort(port).deleteHostIface({ endpointId: req.EndpointID, port });
+    if (ctx.config.default.processExternalConnectivity) await removeExposedGroups(ctx, req.EndpointID, port);
     for (const tag of dockerIdTags(req.EndpointID)) {
       if (!hasTag(port, tag)) continue;
       await ignoreNotFound(ctx.identity.untag(ctx.neutron, 'ports', port.id, tag));

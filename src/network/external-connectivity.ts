@@ -205,21 +205,28 @@ export async function revokeExternalConnectivity(ctx: HandlerContext, req: Endpo
       ctx.log.debug({ endpointId: req.EndpointID }, 'no port for this endpoint; nothing to revoke');
       return;
     }
-    const log = { endpointId: req.EndpointID, portId: port.id };
-    const ours = await ctx.neutron.listSecurityGroups({ name: exposedPortsGroupName(port.id) });
-    if (ours.length === 0) return;
-    const ids = new Set(ours.map((g) => g.id));
-    const current = port.security_groups ?? [];
-    if (current.some((id) => ids.has(id))) {
-      try {
-        await ctx.neutron.updatePort(port.id, { security_groups: current.filter((id) => !ids.has(id)) });
-      } catch (err) {
-        // a port deleted meanwhile names no group any more
-        if (!isNotFound(err)) throw err;
-      }
-    }
-    for (const g of ours) await ignoreNotFound(ctx.neutron.deleteSecurityGroup(g.id));
-    ctx.log.info({ ...log, securityGroupIds: [...ids] }, 'exposed ports revoked');
+    await removeExposedGroups(ctx, req.EndpointID, port);
   });
   return {};
+}
+
+/**
+ * Take our `<port>-exposed_ports` groups off the port and delete them. Also run by DeleteEndpoint, so a group
+ * is not left behind when dockerd never sent Revoke (a crash, a daemon restart).
+ */
+export async function removeExposedGroups(ctx: HandlerContext, endpointId: string, port: NeutronPort): Promise<void> {
+  const ours = await ctx.neutron.listSecurityGroups({ name: exposedPortsGroupName(port.id) });
+  if (ours.length === 0) return;
+  const ids = new Set(ours.map((g) => g.id));
+  const current = port.security_groups ?? [];
+  if (current.some((id) => ids.has(id))) {
+    try {
+      await ctx.neutron.updatePort(port.id, { security_groups: current.filter((id) => !ids.has(id)) });
+    } catch (err) {
+      // a port deleted meanwhile names no group any more
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  for (const g of ours) await ignoreNotFound(ctx.neutron.deleteSecurityGroup(g.id));
+  ctx.log.info({ endpointId, portId: port.id, securityGroupIds: [...ids] }, 'exposed ports revoked');
 }

@@ -17,6 +17,7 @@ import {
   EXPOSED_PORTS_OPTION, exposureRules, parseExposedPorts, PORT_MAP_OPTION, portEthertypes, portRanges,
   programExternalConnectivity, revokeExternalConnectivity, type ExposedPort,
 } from '../../src/network/external-connectivity.ts';
+import { deleteEndpoint } from '../../src/network/delete-endpoint.ts';
 import { join } from '../../src/network/join.ts';
 import type { NeutronSecurityGroup } from '../../src/neutron/types.ts';
 import * as s from '../../src/protocol/schemas.ts';
@@ -248,6 +249,16 @@ describe('external connectivity against the fake Neutron', () => {
     const calls = neutron.calls.length;
     assert.deepEqual(await revoke(ctx, net, endpointId), {});
     assert.deepEqual(neutron.calls.slice(calls).map((c) => c.op), ['listPorts', 'listSecurityGroups']);
+  });
+
+  test('DeleteEndpoint without a Revoke (dockerd crashed) still removes our group from the port', async () => {
+    const { neutron, ctx, net, endpointId, portId } = await setup();
+    const before = [...neutron.state.ports.get(portId)!.security_groups!];
+    await program(ctx, net, endpointId, dockerOptions());
+    assert.equal(exposedGroups(neutron, portId).length, 1);
+    await deleteEndpoint(ctx, { NetworkID: net.networkId, EndpointID: endpointId, Options: {} });
+    assert.deepEqual(exposedGroups(neutron, portId), []);
+    assert.deepEqual(neutron.state.ports.get(portId)!.security_groups, before);
   });
 
   test('Revoke cleans up a group the port no longer names, and an unknown endpoint is fine', async () => {
