@@ -31,7 +31,14 @@ export const ERROR_CODES = {
   ERR_PORT_NOT_ACTIVE: 'the Neutron port did not become ACTIVE in time',
   ERR_INVALID_NAME: 'an interface name, PCI address, MAC or CIDR failed validation',
   ERR_HOST_COMMAND: 'a host command (ip, ovs-vsctl, binding script) failed',
+  ERR_STATE_CORRUPT: 'the local state file cannot be read back (not JSON or an unknown version)',
   ERR_STATE_LOCKED: 'another plugin instance holds the state directory',
+  ERR_SYSFS_PATH: 'a sysfs path was refused before use (absolute, "..", or a NUL byte)',
+  ERR_SYSFS_NOT_FOUND: 'a sysfs file, directory or link does not exist',
+  ERR_SYSFS_IO: 'reading or writing sysfs failed (permission, busy device, not a file, ...)',
+  ERR_SRIOV_DEVICE: 'the PCI device or netdev does not exist, or is not an SR-IOV VF/PF',
+  ERR_SRIOV_PF_NETDEV: "the VF's physical function has no netdev in this network namespace",
+  ERR_SRIOV_SYSFS: 'the SR-IOV sysfs layout is inconsistent (VF missing from its PF, several netdevs, bad counts)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

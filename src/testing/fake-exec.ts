@@ -4,5 +4,5 @@
 export { argvIncludes, createFakeExec } from './fake-exec/index.ts';
 export type {
   ArgvMatcher, FakeExec, FakeExecCall, FakeLink, FakeLinkTable, FakeOvs, FakeOvsPort, FakeReply, FakeReplyValue,
-  FakeResponse,
+  FakeResponse, FakeSeedLink, FakeVf, FakeVfRefusal,
 } from './fake-exec/types.ts';

@@ -1,7 +1,8 @@
-// In-memory `ip [-n ns] [-json] [-details] link` show/add/set/del for veth, bridge and macvlan links,
-// with the kernel's error messages and exit codes; also owns the FakeLinkTable tests read and seed.
-// Test-only (excluded from the build).
+// In-memory `ip [-n ns] [-json] [-details] link` show/add/set/del for veth, bridge and macvlan links, plus
+// `set dev <pf> vf N ...` and `vfinfo_list` for links seeded as SR-IOV PFs (./vf.ts), with the kernel's error
+// messages and exit codes; also owns the FakeLinkTable tests read and seed. Test-only (excluded from the build).
 import { Failure, type FakeLink, type FakeLinkTable } from './types.ts';
+import { applyVfClause, defaultVf, parseVfClause, vfJson, type VfClause } from './vf.ts';
 
 const MAC_RE = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/iu;
 
@@ -25,6 +26,7 @@ export function createLinkEmulation() {
     const l: FakeLink = {
       ns, ifindex: nextIndex++, ifname, kind, address: newMac(), mtu: 1500, up: false,
       master: undefined, alias: undefined, peerIndex: undefined, bridge: undefined, macvlanMode: undefined,
+      vfs: undefined, vfRefuse: new Set(),
     };
     links.set(l.ifindex, l);
     return l;
@@ -75,6 +77,10 @@ export function createLinkEmulation() {
       out['linkinfo'] = linkinfo;
     }
     if (l.alias !== undefined) out['ifalias'] = l.alias;
+    if (l.vfs !== undefined) {
+      if (details) out['num_vf'] = l.vfs.length;
+      out['vfinfo_list'] = l.vfs.map(vfJson);
+    }
     return out;
   }
 
@@ -206,9 +212,14 @@ export function createLinkEmulation() {
     if (l === undefined) notFound(name);
     // validate everything first: the kernel applies one RTM_NEWLINK or fails it
     const next: { attrs: Attrs; master?: string | null; alias?: string; name?: string } = { attrs: {} };
+    const vfClauses: VfClause[] = [];
     while (i < args.length) {
       const t = args[i++];
-      if (t === 'master') {
+      if (t === 'vf') {
+        const { clause, next: after } = parseVfClause(args, i - 1);
+        vfClauses.push(clause);
+        i = after;
+      } else if (t === 'master') {
         const m = args[i++] ?? '';
         const b = get(m, ns);
         if (b === undefined) argWrong(m);
@@ -222,12 +233,15 @@ export function createLinkEmulation() {
         if (n !== l.ifname && get(n, ns) !== undefined) exists();
         next.name = n;
       } else {
-        const parsed = parseAttrs([t ?? '', ...args.slice(i)], new Set(['master', 'nomaster', 'alias', 'name']));
+        const parsed = parseAttrs([t ?? '', ...args.slice(i)], new Set(['master', 'nomaster', 'alias', 'name', 'vf']));
         Object.assign(next.attrs, parsed.attrs);
         i = args.length - parsed.rest.length;
       }
     }
     if (next.attrs.netns !== undefined && l.kind === 'bridge') throw new Failure(2, 'Error: The interface netns is immutable.');
+    // veth, bridge, ...: no ndo_set_vf_* (testbed-kernel.md §4)
+    if (vfClauses.length > 0 && l.vfs === undefined) throw new Failure(2, 'RTNETLINK answers: Operation not supported');
+    for (const c of vfClauses) applyVfClause(l.vfs ?? [], l.vfRefuse, c);
     if (next.name !== undefined) {
       const old = l.ifname;
       l.ifname = next.name;
@@ -286,6 +300,12 @@ export function createLinkEmulation() {
       if (s.up !== undefined) l.up = s.up;
       if (s.master !== undefined) l.master = s.master;
       if (s.alias !== undefined) l.alias = s.alias;
+      if (s.vfs !== undefined) {
+        l.vfs = typeof s.vfs === 'number'
+          ? Array.from({ length: s.vfs }, (_, n) => defaultVf(n))
+          : s.vfs.map((v, n) => ({ ...defaultVf(n), ...v, vf: n }));
+      }
+      if (s.vfRefuse !== undefined) l.vfRefuse = new Set(s.vfRefuse);
       return l;
     },
   };

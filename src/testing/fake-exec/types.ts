@@ -30,6 +30,38 @@ export interface FakeLink {
   peerIndex: number | undefined;
   bridge: { forwardDelay: number; stpState: number } | undefined;
   macvlanMode: string | undefined;
+  /** set on a link seeded as an SR-IOV PF (`vfs`): its VF table, by VF number */
+  vfs: FakeVf[] | undefined;
+  /** VF settings this PF's "driver" refuses (see FakeVfRefusal) */
+  vfRefuse: ReadonlySet<FakeVfRefusal>;
+}
+
+/** The PF-side state of one VF, as `ip -json link show dev <pf>` reports it in `vfinfo_list`. */
+export interface FakeVf {
+  vf: number;
+  mac: string;
+  vlan: number;
+  qos: number;
+  vlanProto: '802.1Q' | '802.1ad';
+  spoofchk: boolean;
+  trust: boolean;
+  linkState: 'auto' | 'enable' | 'disable';
+  minTxRate: number;
+  maxTxRate: number;
+}
+
+/**
+ * A driver limitation to emulate: 'mac' | 'vlan' | 'rate' | 'spoofchk' | 'state' | 'trust' make that step fail
+ * with EOPNOTSUPP (igb: 'state'); '802.1ad' fails a QinQ VLAN with EPROTONOSUPPORT (ixgbe); 'min_tx_rate'
+ * fails a non-zero min rate with EINVAL (ixgbe). As in the kernel, the steps before the refused one stay applied.
+ */
+export type FakeVfRefusal = 'mac' | 'vlan' | '802.1ad' | 'rate' | 'min_tx_rate' | 'spoofchk' | 'state' | 'trust';
+
+export interface FakeSeedLink {
+  ifname: string; kind?: string; ns?: string; address?: string; mtu?: number; up?: boolean; master?: string; alias?: string;
+  /** make it an SR-IOV PF with this many VFs (kernel defaults: zero MAC, no VLAN, spoofchk on, trust off, auto), or these VFs */
+  vfs?: number | ReadonlyArray<Partial<Omit<FakeVf, 'vf'>>>;
+  vfRefuse?: readonly FakeVfRefusal[];
 }
 
 export interface FakeLinkTable {
@@ -37,8 +69,8 @@ export interface FakeLinkTable {
   /** links of one netns ('' = the default one), ordered by ifindex */
   list(ns?: string): FakeLink[];
   names(ns?: string): string[];
-  /** add a link directly (e.g. a pre-existing bridge the code under test must not delete) */
-  seed(link: { ifname: string; kind?: string; ns?: string; address?: string; mtu?: number; up?: boolean; master?: string; alias?: string }): FakeLink;
+  /** add a link directly (e.g. a pre-existing bridge the code under test must not delete, or a fake SR-IOV PF) */
+  seed(link: FakeSeedLink): FakeLink;
 }
 
 export interface FakeOvsPort { bridge: string; name: string; externalIds: Record<string, string> }
