@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stop everything scripts/testbed/up.sh (and scripts/sandbox.sh) started from this testbed:
 # dockerd (+ its containerd), the sandbox plugin, the fake DHCP agent, neutron-server and its
-# workers; unmount leftovers below $KURYR_TESTBED; remove docker_gwbridge. Only pids recorded in
+# workers, keystone; unmount leftovers below $KURYR_TESTBED; remove docker_gwbridge. Only pids recorded in
 # our pid files are signalled. State (DB schema cache, docker data-root with the image) is kept;
 # `down.sh --purge` deletes $KURYR_TESTBED as well.
 set -euo pipefail
@@ -28,6 +28,7 @@ fi
 rm -f "$TB_ND/fake_agent_effects.pid"
 
 "$TB_DIR/setup-neutron.sh" stop
+"$TB_DIR/setup-keystone.sh" stop
 
 # An auto-created docker_gwbridge (plugin Join without a gateway) outlives dockerd. Leave it if
 # some other dockerd on this machine is still running and might own it.

@@ -4,6 +4,7 @@
 # Layout (everything below $KURYR_TESTBED, default <repo>/.testbed, gitignored):
 #   env                        shell-sourceable settings for tests (written by up.sh)
 #   neutron/                   neutron.conf, ml2_conf.ini, neutron.sqlite, logs, pid files
+#   keystone/                  keystone.conf, keystone.sqlite, fernet keys, logs, pid file, env (ids/secrets)
 #   docker/                    dockerd data-root, exec-root, pidfile, log
 #   docker.sock                the testbed dockerd's API socket
 #   sandbox/                   scripts/sandbox.sh state (kuryr.conf, plugin log/pid)
@@ -13,10 +14,15 @@ REPO_ROOT=$(cd "$TB_DIR/../.." && pwd)
 KURYR_TESTBED=$(realpath -m "${KURYR_TESTBED:-$REPO_ROOT/.testbed}")
 NEUTRON_PORT=${NEUTRON_PORT:-19696}
 NEUTRON_URL="http://127.0.0.1:$NEUTRON_PORT"
+# Default: 15000 next to the default NEUTRON_PORT, and shifted with it, so testbeds that only set their own
+# NEUTRON_PORT (19699 -> 15003, ...) do not fight over one Keystone port.
+KEYSTONE_PORT=${KEYSTONE_PORT:-$((15000 + (NEUTRON_PORT - 19696) % 1000))}
+KEYSTONE_URL="http://127.0.0.1:$KEYSTONE_PORT"
 # Neutron lives in Debian's dist-packages; the pyenv python3 first on PATH cannot import it.
 SYS_PY=/usr/bin/python3
 TB_HOST=$(hostname)
 TB_ND=$KURYR_TESTBED/neutron
+TB_KD=$KURYR_TESTBED/keystone
 TB_DD=$KURYR_TESTBED/docker
 TB_DOCKER_SOCK=$KURYR_TESTBED/docker.sock
 DOCKER_CLI=${DOCKER_CLI:-/usr/bin/docker}   # the 20.10 CLI; the 28.x one in /usr/local/bin refuses --mac-address
@@ -24,7 +30,7 @@ KURYR_TEST_IMAGE=${KURYR_TEST_IMAGE:-kuryr-test/busybox:latest}
 # Extra hosts that get fake alive agents besides $(hostname) (space or comma separated).
 FAKE_AGENT_HOSTS=${FAKE_AGENT_HOSTS-kuryr-test-other}
 # Everything the testbed needs from Debian (install is skipped when dpkg says they are installed).
-TB_PACKAGES="neutron-server python3-neutron docker.io busybox-static iputils-ping iproute2 jq sqlite3 curl procps"
+TB_PACKAGES="neutron-server python3-neutron keystone docker.io busybox-static iputils-ping iproute2 jq sqlite3 curl procps"
 
 tb_log() { printf '[testbed %s] %s\n' "$(date +%T)" "$*" >&2; }
 tb_die() { tb_log "ERROR: $*"; exit 1; }
@@ -49,9 +55,12 @@ tb_ensure_packages() {
     'neutron-common neutron-common/dbconfig-install boolean false' \
     'neutron-common neutron/configure_rabbit boolean false' \
     'neutron-common neutron/configure_ksat boolean false' \
-    'neutron-api neutron/register-endpoint boolean false' | debconf-set-selections 2>/dev/null || true
+    'neutron-api neutron/register-endpoint boolean false' \
+    'keystone keystone/configure_db boolean false' \
+    'keystone keystone/create-admin-tenant boolean false' \
+    'keystone keystone/register-endpoint boolean false' | debconf-set-selections 2>/dev/null || true
   export DEBIAN_FRONTEND=noninteractive
-  # The packaged services (a system dockerd, neutron-server on :9696) must not start: deny service
+  # The packaged services (a system dockerd, neutron-server on :9696, keystone) must not start: deny service
   # starts for the duration of the install unless the machine already has a policy-rc.d.
   local own_policy= rc=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then

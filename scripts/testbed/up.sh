@@ -4,6 +4,8 @@
 #   - Neutron Zed on 127.0.0.1:$NEUTRON_PORT with fake alive agents for $(hostname) + $FAKE_AGENT_HOSTS
 #   - fake_agent_effects.py: bound ports -> ACTIVE (inside neutron-server); with FAKE_DHCP=1 also a
 #     fake DHCP agent process
+#   - Keystone Zed on 127.0.0.1:$KEYSTONE_PORT (tokens live $KEYSTONE_TOKEN_EXPIRATION s, default 20) with
+#     a `network` catalog entry -> Neutron, user kuryr and an application credential (keystone/env)
 #   - a private dockerd on unix://$KURYR_TESTBED/docker.sock and the image $KURYR_TEST_IMAGE
 # and write $KURYR_TESTBED/env for the tests. Stop with scripts/testbed/down.sh.
 set -euo pipefail
@@ -25,9 +27,11 @@ TIMINGS=()
 
 step packages tb_ensure_packages $TB_PACKAGES
 step neutron-launch "$TB_DIR/setup-neutron.sh" start       # neutron boots (~3 s) while dockerd starts
+step keystone-launch "$TB_DIR/setup-keystone.sh" start     # keystone boots (~2 s) meanwhile too
 step dockerd "$TB_DIR/dockerd.sh" start
 step image "$TB_DIR/busybox-image.sh"
 step neutron-ready "$TB_DIR/setup-neutron.sh" wait
+step keystone-ready "$TB_DIR/setup-keystone.sh" wait       # then users, catalog, app credential (REST)
 
 # Fake DHCP agent (FAKE_DHCP=1): a process of its own, talking to the API. (Bound ports turning
 # ACTIVE needs no process: that half of fake_agent_effects.py runs inside neutron-server.)
@@ -63,6 +67,8 @@ write_env() {
       KURYR_TEST_HOST "$TB_HOST" \
       KURYR_TEST_OTHER_HOSTS "${FAKE_AGENT_HOSTS//,/ }" \
       KURYR_TEST_FAKE_AGENTS "$TB_DIR/fake_agents.py"
+    # Keystone URL, user/project, application credential (ids and secrets): KURYR_TEST_KEYSTONE_*
+    printf '. %q\n' "$TB_KD/env"
   } >"$tmp"
   mv "$tmp" "$KURYR_TESTBED/env"
 }

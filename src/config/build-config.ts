@@ -1,7 +1,12 @@
 // Builds the validated KuryrConfig from parsed sources: every option through the Resolver, driver names and
-// compatibility (drivers.ts), Neutron auth (neutron-auth.ts), start-up warnings. Pure: must not read files
-// or the process environment (load.ts does) and must not quote secrets (values go through secrets.ts).
+// compatibility (drivers.ts), Neutron auth and session options (neutron-auth.ts, over the clouds.yaml / OS_*
+// layers of auth-sources.ts), start-up warnings. Pure: must not read files or the process environment
+// (load.ts does, and hands the clouds.yaml cloud in through ctx) and must not quote secrets (secrets.ts).
 import { posix } from 'node:path';
+import { ConfigError } from '../errors.ts';
+import {
+  authTypeSetInFiles, cloudLayer, createLayeredLookup, envLayer, requestedCloud, type AuthLayer, type CloudRequest,
+} from './auth-sources.ts';
 import {
   checkDriverCompatibility, parseBindingDriverList, parseBindingDriverName, parsePortDriverList,
   parsePortDriverName,
@@ -21,7 +26,16 @@ export interface LoadedConfig {
 /** oslo.log's file name when only log_dir is given (`<binary>.log`; the upstream binary is kuryr-server). */
 export const DEFAULT_LOG_FILE_NAME = 'kuryr-server.log';
 
-/** Resolve parsed sources (in precedence order, later wins) into a validated config. Pure. */
+/** The clouds.yaml cloud these sources ask for (`[neutron] cloud`, or $OS_CLOUD without auth_type), if any. Pure. */
+export function requestedCloudFor(sources: readonly ConfigSource[], ctx: ResolveContext): CloudRequest | undefined {
+  const merged = mergeSources(sources);
+  return requestedCloud(createResolver(merged, ctx, resolveAuthSection(merged, ctx)), ctx.env);
+}
+
+/**
+ * Resolve parsed sources (in precedence order, later wins) into a validated config. Pure: a cloud the
+ * sources name must already be in `ctx.cloud` (loadConfig reads it).
+ */
 export function resolveConfig(sources: readonly ConfigSource[], ctx: ResolveContext): LoadedConfig {
   const merged = mergeSources(sources);
   const warnings: string[] = [];
@@ -79,22 +93,38 @@ export function resolveConfig(sources: readonly ConfigSource[], ctx: ResolveCont
     linkIface: r.get(OPTIONS.linkIface),
   };
 
+  // Keystone settings kuryr.conf leaves out come from the clouds.yaml cloud, then the OS_* environment
+  // (the latter only when the files do not set auth_type: a complete kuryr.conf is never overridden)
+  const layers: AuthLayer[] = [];
+  const cloud = requestedCloud(r, ctx.env);
+  if (cloud !== undefined) {
+    if (ctx.cloud === undefined || ctx.cloud.name !== cloud.name) {
+      throw new ConfigError('ERR_CONFIG_VALUE',
+        `[neutron] cloud = ${cloud.name}: clouds.yaml was not read (load the configuration with loadConfig) (from ${cloud.origin})`,
+        { details: { section: 'neutron', option: 'cloud', origin: cloud.origin } });
+    }
+    layers.push(cloudLayer(ctx.cloud));
+  }
+  if (!authTypeSetInFiles(r)) layers.push(envLayer(ctx.env));
+  const l = createLayeredLookup(r, layers);
+
   // auth last: a bad plain value is reported before missing credentials
-  const neutron: KuryrConfig['neutron'] = {
+  const plain: Omit<KuryrConfig['neutron'], 'auth'> = {
     enableDhcp: r.get(OPTIONS.enableDhcp),
     defaultSubnetpoolV4: r.get(OPTIONS.defaultSubnetpoolV4),
     defaultSubnetpoolV6: r.get(OPTIONS.defaultSubnetpoolV6),
     vifPluggingIsFatal: r.get(OPTIONS.vifPluggingIsFatal),
     vifPluggingTimeout: r.get(OPTIONS.vifPluggingTimeout),
-    regionName: r.get(OPTIONS.regionName),
-    endpointType: r.get(OPTIONS.endpointType),
-    cafile: r.get(OPTIONS.cafile),
-    insecure: r.get(OPTIONS.insecure),
+    regionName: l.get(OPTIONS.regionName),
+    endpointType: l.get(OPTIONS.endpointType),
+    cafile: l.get(OPTIONS.cafile),
+    insecure: l.get(OPTIONS.insecure),
     timeout: r.get(OPTIONS.timeout),
-    auth: buildAuth(r),
   };
-  const certfile = r.get(OPTIONS.certfile);
-  const keyfile = r.get(OPTIONS.keyfile);
+  const built = buildAuth(l);
+  const neutron: KuryrConfig['neutron'] = { ...plain, auth: built.auth };
+  const certfile = l.get(OPTIONS.certfile);
+  const keyfile = l.get(OPTIONS.keyfile);
   if (certfile !== undefined) neutron.certfile = certfile;
   if (keyfile !== undefined) neutron.keyfile = keyfile;
 
@@ -103,6 +133,8 @@ export function resolveConfig(sources: readonly ConfigSource[], ctx: ResolveCont
   checkDriverCompatibility(config);
 
   warnings.push(...collectWarnings(merged, r, authSection));
+  for (const layer of layers) warnings.push(...layer.warnings);
+  warnings.push(...built.warnings);
   if (config.default.enableSsl && config.default.kuryrUri.startsWith('unix://')) {
     warnings.push('[DEFAULT] enable_ssl has no effect: kuryr_uri is a unix socket');
   }

@@ -1,16 +1,19 @@
-// The I/O front doors: read kuryr.conf files and config dirs (injected or real filesystem), then hand the
-// parsed sources to resolveConfig (build-config.ts); re-exports the loading API callers import from here.
-// Only loadConfigFromDisk touches the real filesystem, process.env and the OS hostname. Must never put a
-// secret option's value into an error, a warning or a log line.
+// The I/O front doors: read kuryr.conf files and config dirs (injected or real filesystem) and the clouds.yaml
+// cloud they (or $OS_CLOUD) name, then hand everything to resolveConfig (build-config.ts); re-exports the
+// loading API callers import from here. Only loadConfigFromDisk touches the real filesystem, process.env,
+// the working directory and the OS hostname. Must never put a secret option's value into an error, a
+// warning or a log line.
 import { readdir, readFile } from 'node:fs/promises';
-import { hostname as osHostname } from 'node:os';
+import { homedir, hostname as osHostname } from 'node:os';
 import { posix } from 'node:path';
 import { ConfigError, PluginError } from '../errors.ts';
-import { resolveConfig, type LoadedConfig } from './build-config.ts';
+import { requestedCloudFor, resolveConfig, type LoadedConfig } from './build-config.ts';
+import { loadCloud } from './clouds-yaml.ts';
 import { parseIni } from './ini.ts';
 import type { ConfigSource, ResolveContext } from './resolver.ts';
 
-export { DEFAULT_LOG_FILE_NAME, resolveConfig, type LoadedConfig } from './build-config.ts';
+export { DEFAULT_LOG_FILE_NAME, requestedCloudFor, resolveConfig, type LoadedConfig } from './build-config.ts';
+export { cloudsYamlCandidates } from './clouds-yaml.ts';
 export { envNameFor, type ConfigSource, type ResolveContext } from './resolver.ts';
 export { redactConfig, SECRET_MASK } from './secrets.ts';
 
@@ -22,10 +25,15 @@ export interface LoadConfigInput {
   env: Readonly<Record<string, string | undefined>>;
   /** default for `[DEFAULT] host` (the caller passes the OS hostname) */
   hostname: string;
+  /** reads config files, and clouds.yaml / secure.yaml when a cloud is named */
   readFile: (path: string) => Promise<string>;
   listDir: (path: string) => Promise<string[]>;
   /** default for `[DEFAULT] pybasedir` (informational) */
   installDir?: string;
+  /** working directory, for ./clouds.yaml (not looked for when unset) */
+  cwd?: string;
+  /** for ~/.config/openstack/clouds.yaml; default $HOME from `env` */
+  homeDir?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -63,6 +71,10 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
 
   const ctx: ResolveContext = { env: input.env, hostname: input.hostname };
   if (input.installDir !== undefined) ctx.installDir = input.installDir;
+  const cloud = requestedCloudFor(sources, ctx);
+  if (cloud !== undefined) {
+    ctx.cloud = await loadCloud(cloud, { env: input.env, readFile: input.readFile, cwd: input.cwd, homeDir: input.homeDir });
+  }
   return resolveConfig(sources, ctx);
 }
 
@@ -71,22 +83,27 @@ export function configDirEntries(entries: readonly string[]): string[] {
   return entries.filter((n) => n.endsWith('.conf') && !n.startsWith('.')).sort();
 }
 
-/** loadConfig on the real filesystem, with the process environment and OS hostname as defaults. */
+/** loadConfig on the real filesystem, with the process environment, cwd and OS hostname as defaults. */
 export async function loadConfigFromDisk(opts: {
   configFiles: readonly string[];
   configDirs?: readonly string[];
   env?: Readonly<Record<string, string | undefined>>;
   hostname?: string;
   installDir?: string;
+  cwd?: string;
 }): Promise<LoadedConfig> {
+  const env = opts.env ?? process.env;
   const input: LoadConfigInput = {
     configFiles: opts.configFiles,
     configDirs: opts.configDirs ?? [],
-    env: opts.env ?? process.env,
+    env,
     hostname: opts.hostname ?? osHostname(),
     readFile: (path) => readFile(path, 'utf8'),
     listDir: (path) => readdir(path),
+    cwd: opts.cwd ?? process.cwd(),
   };
+  const home = env['HOME'] ?? homedir();
+  if (home !== '') input.homeDir = home;
   if (opts.installDir !== undefined) input.installDir = opts.installDir;
   return loadConfig(input);
 }

@@ -1,12 +1,14 @@
-// Neutron authentication assembly: `[neutron] auth_section` lookup, then auth_type none (endpoint_override)
-// or password/v3password (Keystone v3, project-scoped, default_domain_* fallbacks) into NeutronAuthConfig.
+// Neutron authentication assembly: `[neutron] auth_section` lookup, then auth_type none (endpoint_override),
+// password/v3password (Keystone v3, project-scoped, default_domain_* fallbacks) or v3applicationcredential
+// into NeutronAuthConfig, each value from the files, else the clouds.yaml cloud, else OS_* (auth-sources.ts).
 // Decides what is required or unsupported; must not read files or the environment directly (the Resolver
-// does, including deprecated names) and must never quote a secret (password, token) in an error.
+// and the layers do) and must never quote a secret (password, token, application credential secret).
 import { ConfigError } from '../errors.ts';
+import type { LayeredLookup } from './auth-sources.ts';
 import { normalizeSectionName } from './ini.ts';
 import type { AnyOptionSpec } from './option-spec.ts';
 import { OPTIONS } from './options.ts';
-import { createResolver, type MergedDoc, type ResolveContext, type Resolver } from './resolver.ts';
+import { createResolver, type MergedDoc, type ResolveContext } from './resolver.ts';
 import { valueError } from './secrets.ts';
 import type { NeutronAuthConfig } from './types.ts';
 
@@ -28,51 +30,132 @@ function compact<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Ex
   return out as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
-const SUPPORTED_AUTH_TYPES = ['none', 'password', 'v3password'] as const;
+const SUPPORTED_AUTH_TYPES = ['none', 'password', 'v3password', 'v3applicationcredential'] as const;
 
-/** The `auth` part of KuryrConfig.neutron; throws ERR_CONFIG_VALUE on a missing or unsupported setting. */
-export function buildAuth(r: Resolver): NeutronAuthConfig {
-  const at = (o: AnyOptionSpec): string => `[${r.sectionOf(o)}] ${o.name}`;
-  const missing = (o: AnyOptionSpec, reason: string): ConfigError =>
-    new ConfigError('ERR_CONFIG_VALUE', `${at(o)} is not set: ${reason}`, {
-      details: { section: r.sectionOf(o), option: o.name },
+export interface BuiltAuth {
+  auth: NeutronAuthConfig;
+  /** start-up warnings (option names and origins, never values) */
+  warnings: string[];
+}
+
+/**
+ * The `auth` part of KuryrConfig.neutron; throws ERR_CONFIG_VALUE on a missing or unsupported setting.
+ * Without auth_type anywhere, the first layer holding auth options decides: v3applicationcredential when it
+ * has an application credential, password otherwise (the OpenStack CLI's default).
+ */
+export function buildAuth(l: LayeredLookup): BuiltAuth {
+  const at = (o: AnyOptionSpec): string => `[${l.sectionOf(o)}] ${o.name}`;
+  const missing = (o: AnyOptionSpec, reason: string): ConfigError => {
+    const elsewhere = l.elsewhere(o);
+    const also = elsewhere.length === 0 ? '' : ` (nor ${elsewhere.join(' nor ')})`;
+    return new ConfigError('ERR_CONFIG_VALUE', `${at(o)} is not set${also}: ${reason}`, {
+      details: { section: l.sectionOf(o), option: o.name },
     });
+  };
+  const origin = (o: AnyOptionSpec): string => {
+    const from = l.layerOrigin(o);
+    return from === undefined ? '' : ` (from ${from})`;
+  };
+  const warnings: string[] = [];
 
-  const authType = r.get(OPTIONS.authType);
+  let authType = l.get(OPTIONS.authType);
   if (authType === undefined) {
-    throw missing(
-      OPTIONS.authType,
-      `set [neutron] auth_type = password (Keystone v3: auth_url, username, password, project_name, ...) ` +
-        `or auth_type = none (no Keystone; endpoint_override = <Neutron URL>)`,
-    );
+    const primary = l.layers.find((layer) => layer.hasAuth);
+    if (primary === undefined) {
+      throw missing(
+        OPTIONS.authType,
+        `set [neutron] auth_type = password (Keystone v3: auth_url, username, password, project_name, ...), ` +
+          `auth_type = v3applicationcredential (auth_url, application_credential_id, application_credential_secret) ` +
+          `or auth_type = none (no Keystone; endpoint_override = <Neutron URL>); or name a clouds.yaml cloud ` +
+          `([neutron] cloud = NAME or $OS_CLOUD), or export the OpenStack CLI's OS_AUTH_URL, OS_USERNAME, ... variables`,
+      );
+    }
+    authType = primary.hasApplicationCredential ? 'v3applicationcredential' : 'password';
   }
-  const endpointOverride = r.get(OPTIONS.endpointOverride);
+  const endpointOverride = l.get(OPTIONS.endpointOverride);
 
   if (authType === 'none') {
     if (endpointOverride === undefined) {
       throw missing(OPTIONS.endpointOverride, 'required when auth_type = none (the Neutron URL, e.g. http://127.0.0.1:9696)');
     }
-    return { type: 'none', endpointOverride };
+    return { auth: { type: 'none', endpointOverride }, warnings };
   }
 
-  if (authType !== 'password' && authType !== 'v3password') {
+  if (authType !== 'password' && authType !== 'v3password' && authType !== 'v3applicationcredential') {
+    const from = l.layerOrigin(OPTIONS.authType);
     throw valueError(
-      r.sectionOf(OPTIONS.authType),
+      l.sectionOf(OPTIONS.authType),
       OPTIONS.authType,
       authType,
       `auth type not supported yet (supported: ${SUPPORTED_AUTH_TYPES.join(', ')})`,
-      undefined,
-      r.isMasked(OPTIONS.authType),
+      from,
+      l.isMasked(OPTIONS.authType),
     );
   }
 
   const needed = `required when auth_type = ${authType}`;
-  const authUrl = r.get(OPTIONS.authUrl);
+  const authUrl = l.get(OPTIONS.authUrl);
   if (authUrl === undefined) throw missing(OPTIONS.authUrl, `${needed} (e.g. http://controller:5000/v3)`);
-  const password = r.get(OPTIONS.password);
+  const username = l.get(OPTIONS.username);
+  const userId = l.get(OPTIONS.userId);
+  // keystoneauth's generic plugins: default_domain_* fills in the user and project domains
+  const defaultDomainName = l.get(OPTIONS.defaultDomainName);
+  const defaultDomainId = l.get(OPTIONS.defaultDomainId);
+  const userDomainName = l.get(OPTIONS.userDomainName) ?? defaultDomainName;
+  const userDomainId = l.get(OPTIONS.userDomainId) ?? defaultDomainId;
+  const needUserDomain = (): void => {
+    // Keystone v3 refuses a user given by name without its domain; say so at start-up.
+    if (userId === undefined && userDomainName === undefined && userDomainId === undefined) {
+      throw missing(OPTIONS.userDomainName,
+        'username needs user_domain_name or user_domain_id (or default_domain_name / default_domain_id)');
+    }
+  };
+
+  if (authType === 'v3applicationcredential') {
+    const applicationCredentialSecret = l.get(OPTIONS.applicationCredentialSecret);
+    if (applicationCredentialSecret === undefined) throw missing(OPTIONS.applicationCredentialSecret, needed);
+    const applicationCredentialId = l.get(OPTIONS.applicationCredentialId);
+    const applicationCredentialName = l.get(OPTIONS.applicationCredentialName);
+    if (applicationCredentialId === undefined) {
+      if (applicationCredentialName === undefined) {
+        throw missing(OPTIONS.applicationCredentialId, `${needed} (or application_credential_name with the user that owns it)`);
+      }
+      if (username === undefined && userId === undefined) {
+        throw missing(OPTIONS.username,
+          'application_credential_name needs the user that owns the credential: username (with its domain) or user_id');
+      }
+      needUserDomain();
+    }
+    // An application credential carries its own project scope; Keystone refuses a second one.
+    for (const o of [
+      OPTIONS.projectName, OPTIONS.projectId, OPTIONS.projectDomainName, OPTIONS.projectDomainId,
+      OPTIONS.domainName, OPTIONS.domainId, OPTIONS.systemScope, OPTIONS.trustId,
+    ]) {
+      if (l.get(o) !== undefined) {
+        warnings.push(`${at(o)} is ignored with auth_type = v3applicationcredential: an application credential ` +
+          `is always scoped to the project it was created in${origin(o)}`);
+      }
+    }
+    return {
+      auth: {
+        type: 'v3applicationcredential',
+        authUrl,
+        applicationCredentialSecret,
+        ...compact({
+          applicationCredentialId,
+          // by id, the name and user are not sent (keystoneauth does the same)
+          ...(applicationCredentialId === undefined
+            ? { applicationCredentialName, username, userId, userDomainName, userDomainId }
+            : {}),
+          endpointOverride,
+        }),
+      },
+      warnings,
+    };
+  }
+
+  const password = l.get(OPTIONS.password);
   if (password === undefined) throw missing(OPTIONS.password, needed);
-  const username = r.get(OPTIONS.username);
-  const userId = r.get(OPTIONS.userId);
   if (username === undefined && userId === undefined) {
     throw missing(OPTIONS.username, `${needed} (or set user_id)`);
   }
@@ -83,45 +166,38 @@ export function buildAuth(r: Resolver): NeutronAuthConfig {
     [OPTIONS.systemScope, 'system-scoped'],
     [OPTIONS.trustId, 'trust-scoped'],
   ] as const) {
-    const v = r.get(o);
+    const v = l.get(o);
     if (v !== undefined) {
-      throw valueError(r.sectionOf(o), o, v,
+      throw valueError(l.sectionOf(o), o, v,
         `${kind} tokens are not supported yet; scope to a project with project_name or project_id`,
-        undefined, r.isMasked(o));
+        l.layerOrigin(o), l.isMasked(o));
     }
   }
 
-  const projectName = r.get(OPTIONS.projectName);
-  const projectId = r.get(OPTIONS.projectId);
+  const projectName = l.get(OPTIONS.projectName);
+  const projectId = l.get(OPTIONS.projectId);
   if (projectName === undefined && projectId === undefined) {
     throw missing(OPTIONS.projectName, `${needed} (or set project_id): the plugin needs a project-scoped token`);
   }
+  const projectDomainName = l.get(OPTIONS.projectDomainName) ?? defaultDomainName;
+  const projectDomainId = l.get(OPTIONS.projectDomainId) ?? defaultDomainId;
 
-  // keystoneauth's generic password plugin: default_domain_* fills in the user and project domains
-  const defaultDomainName = r.get(OPTIONS.defaultDomainName);
-  const defaultDomainId = r.get(OPTIONS.defaultDomainId);
-  const userDomainName = r.get(OPTIONS.userDomainName) ?? defaultDomainName;
-  const userDomainId = r.get(OPTIONS.userDomainId) ?? defaultDomainId;
-  const projectDomainName = r.get(OPTIONS.projectDomainName) ?? defaultDomainName;
-  const projectDomainId = r.get(OPTIONS.projectDomainId) ?? defaultDomainId;
-
-  // Keystone v3 refuses a user or project given by name without its domain; say so at start-up.
-  if (userId === undefined && userDomainName === undefined && userDomainId === undefined) {
-    throw missing(OPTIONS.userDomainName,
-      'username needs user_domain_name or user_domain_id (or default_domain_name / default_domain_id)');
-  }
+  needUserDomain();
   if (projectId === undefined && projectDomainName === undefined && projectDomainId === undefined) {
     throw missing(OPTIONS.projectDomainName,
       'project_name needs project_domain_name or project_domain_id (or default_domain_name / default_domain_id)');
   }
 
   return {
-    type: 'password',
-    authUrl,
-    password,
-    ...compact({
-      username, userId, projectName, projectId, userDomainName, userDomainId, projectDomainName, projectDomainId,
-      endpointOverride,
-    }),
+    auth: {
+      type: 'password',
+      authUrl,
+      password,
+      ...compact({
+        username, userId, projectName, projectId, userDomainName, userDomainId, projectDomainName, projectDomainId,
+        endpointOverride,
+      }),
+    },
+    warnings,
   };
 }

@@ -96,10 +96,17 @@ export const NEUTRON_OPTIONS = {
     section: 'neutron', name: 'auth_section', type: types.optionalStr(), default: undefined, field: null,
     help: 'Read the auth_* / plugin options below from this section instead of [neutron].',
   }),
+  cloud: opt({
+    section: 'neutron', name: 'cloud', type: types.optionalStr(), default: undefined, field: null,
+    help: 'clouds.yaml cloud whose auth, region_name, interface and TLS settings fill in what [neutron] leaves unset ' +
+      '(default: $OS_CLOUD when auth_type is not set).',
+    upstreamDiff: 'new (openstacksdk-style clouds.yaml lookup)',
+  }),
   authType: authOpt('auth_type', 'neutron.auth.type',
-    'How to authenticate: password / v3password (Keystone v3) or none (use endpoint_override). Required.', {
+    'How to authenticate: password / v3password or v3applicationcredential (Keystone v3), or none (use ' +
+      'endpoint_override). When unset: from the clouds.yaml cloud, else from OS_* environment variables.', {
       deprecatedNames: ['auth_plugin'],
-      upstreamDiff: 'only none, password and v3password are supported',
+      upstreamDiff: 'only none, password, v3password and v3applicationcredential are supported; unset = clouds.yaml / OS_* environment',
     }),
   authUrl: opt({
     section: 'neutron', name: 'auth_url', type: types.httpUrl(), default: undefined, authPlugin: true,
@@ -131,10 +138,10 @@ export const NEUTRON_OPTIONS = {
   systemScope: authOpt('system_scope', null, 'System-scoped token (not supported yet: start-up fails if set).'),
   trustId: authOpt('trust_id', null, 'Trust-scoped token (not supported yet: start-up fails if set).'),
   token: authOpt('token', null, 'Token for the token auth types (not supported yet).', { secret: true }),
-  applicationCredentialId: authOpt('application_credential_id', null,
-    'For auth_type v3applicationcredential (not supported yet).'),
-  applicationCredentialName: authOpt('application_credential_name', null,
-    'For auth_type v3applicationcredential (not supported yet).'),
-  applicationCredentialSecret: authOpt('application_credential_secret', null,
-    'For auth_type v3applicationcredential (not supported yet; never logged).', { secret: true }),
+  applicationCredentialId: authOpt('application_credential_id', 'neutron.auth.applicationCredentialId',
+    'Application credential ID (auth_type v3applicationcredential).'),
+  applicationCredentialName: authOpt('application_credential_name', 'neutron.auth.applicationCredentialName',
+    'Application credential name (instead of the ID); needs user_id, or username + user domain.'),
+  applicationCredentialSecret: authOpt('application_credential_secret', 'neutron.auth.applicationCredentialSecret',
+    'Application credential secret (never logged).', { secret: true }),
 } as const;

@@ -1,6 +1,7 @@
 // Per-option value resolution over merged sources (oslo.config order: OS_<GROUP>__<OPTION> env > files >
 // env-provided or caller-provided defaults > table default), `$name` expansion and type parsing, reading
 // auth-plugin options from auth_section. Pure: must not read files (load.ts does) nor build KuryrConfig.
+import type { LoadedCloud } from './auth-sources.ts';
 import { appendIniValues, type IniDocument } from './ini.ts';
 import { createSubstituter, optionKey } from './interpolate.ts';
 import type { AnyOptionSpec, OptionSpec } from './option-spec.ts';
@@ -16,6 +17,8 @@ export interface ResolveContext {
   env: Readonly<Record<string, string | undefined>>;
   hostname: string;
   installDir?: string;
+  /** the clouds.yaml cloud named by `[neutron] cloud` / $OS_CLOUD, already read (load.ts does that I/O) */
+  cloud?: LoadedCloud;
 }
 
 export interface Located {

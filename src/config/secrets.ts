@@ -24,7 +24,9 @@ export function redactConfig(config: KuryrConfig): KuryrConfig {
     ...config,
     neutron: {
       ...config.neutron,
-      auth: auth.type === 'password' ? { ...auth, password: SECRET_MASK } : { ...auth },
+      auth: auth.type === 'password' ? { ...auth, password: SECRET_MASK }
+        : auth.type === 'v3applicationcredential' ? { ...auth, applicationCredentialSecret: SECRET_MASK }
+        : { ...auth },
     },
   };
 }

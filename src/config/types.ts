@@ -20,7 +20,25 @@ export type NeutronAuthConfig =
       projectDomainId?: string;
       /** optional: bypass the catalog */
       endpointOverride?: string;
+    }
+  | {
+      /** Keystone v3 application credential: always scoped to the project it was created in */
+      type: 'v3applicationcredential';
+      authUrl: string;
+      /** by id; or by name, which needs the owning user (userId, or username + user domain) */
+      applicationCredentialId?: string;
+      applicationCredentialName?: string;
+      applicationCredentialSecret: string;
+      username?: string;
+      userId?: string;
+      userDomainName?: string;
+      userDomainId?: string;
+      /** optional: bypass the catalog */
+      endpointOverride?: string;
     };
+
+/** The auth types that talk to Keystone. */
+export type KeystoneAuthConfig = Exclude<NeutronAuthConfig, { type: 'none' }>;
 
 export interface KuryrConfig {
   default: {

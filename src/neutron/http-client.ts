@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../util/clock.ts';
 import type { NeutronClient, TaggableResource } from './client.ts';
 import { createNeutronError, neutronErrorFromResponse, neutronTransportError } from './errors.ts';
 import {
-  createKeystoneSession, normalizeNeutronBase, redactUrl, type EndpointInterface, type KeystoneSession,
+  createKeystoneSession, describeIdentity, normalizeNeutronBase, redactUrl, type EndpointInterface, type KeystoneSession,
 } from './keystone.ts';
 import type {
   NeutronAgent, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSecurityGroup, NeutronSecurityGroupRule, NeutronSubnet,
@@ -79,11 +79,12 @@ export function describeNeutronTarget(
   auth: NeutronAuthConfig, regionName?: string | undefined, endpointType: EndpointInterface = 'public',
 ): string {
   if (auth.type === 'none') return `Neutron ${redactUrl(auth.endpointOverride)} (noauth)`;
-  const user = auth.userId !== undefined && auth.userId !== '' ? `id ${auth.userId}` : auth.username ?? '?';
+  const who = auth.type === 'v3applicationcredential' ? describeIdentity(auth)
+    : `user ${auth.userId !== undefined && auth.userId !== '' ? `id ${auth.userId}` : auth.username ?? '?'}`;
   const where = auth.endpointOverride !== undefined && auth.endpointOverride !== ''
     ? redactUrl(auth.endpointOverride)
     : `catalog network/${endpointType}${regionName !== undefined && regionName !== '' ? `/${regionName}` : ''}`;
-  return `Neutron ${where} (Keystone ${redactUrl(auth.authUrl)}, user ${user})`;
+  return `Neutron ${where} (Keystone ${redactUrl(auth.authUrl)}, ${who})`;
 }
 
 function validateBaseUrl(raw: string, what: string): void {
@@ -150,7 +151,7 @@ export function createNeutronHttpClient(opts: NeutronHttpClientOptions): Neutron
 
   const ownAgent = opts.dispatcher === undefined ? createOwnAgent(opts) : undefined;
   const dispatcher: Dispatcher = opts.dispatcher ?? (ownAgent as Agent);
-  const keystone: KeystoneSession | undefined = auth.type === 'password'
+  const keystone: KeystoneSession | undefined = auth.type !== 'none'
     ? createKeystoneSession({
       auth, regionName: opts.regionName, endpointType: opts.endpointType, timeoutMs: opts.timeoutMs, dispatcher, clock,
     })

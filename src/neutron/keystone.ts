@@ -1,19 +1,22 @@
-// Keystone v3 password authentication for the Neutron client: builds the auth request, caches the token
-// (refreshed 60 s before expires_at, or on demand after a 401) and picks Neutron's URL from the catalog.
-// Owns only the token and the catalog; never logs or puts the password or the token into any message.
+// Keystone v3 authentication for the Neutron client (password or application credential): builds the auth
+// request, caches the token (refreshed before it expires: min(60 s, a quarter of its lifetime) ahead; on
+// demand after a 401), shares one login between concurrent callers and picks Neutron's URL from the catalog.
+// Owns only the token and the catalog; never logs or puts a password, secret or token into any message.
 // Transport (undici Dispatcher) and time (Clock) are injected so tests run on MockAgent and a fake clock.
 import { request, type Dispatcher } from 'undici';
 
 import { ConfigError, PluginError, UnavailableError } from '../errors.ts';
-import type { NeutronAuthConfig } from '../config/types.ts';
+import type { KeystoneAuthConfig, NeutronAuthConfig } from '../config/types.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { neutronTransportError, parseNeutronErrorBody } from './errors.ts';
 
 export type PasswordAuthConfig = Extract<NeutronAuthConfig, { type: 'password' }>;
+export type ApplicationCredentialAuthConfig = Extract<NeutronAuthConfig, { type: 'v3applicationcredential' }>;
+export type { KeystoneAuthConfig };
 export type EndpointInterface = 'public' | 'internal' | 'admin';
 
 export interface KeystoneSessionOptions {
-  auth: PasswordAuthConfig;
+  auth: KeystoneAuthConfig;
   /** catalog region; any region when unset */
   regionName?: string | undefined;
   /** catalog interface (kuryr's [neutron] endpoint_type) */
@@ -23,7 +26,7 @@ export interface KeystoneSessionOptions {
   clock?: Clock | undefined;
   /** catalog service type; default 'network' */
   serviceType?: string | undefined;
-  /** refresh this long before expires_at; default 60 s */
+  /** refresh at most this long before the token expires; default 60 s (less for short-lived tokens) */
   refreshMarginMs?: number | undefined;
 }
 
@@ -36,6 +39,8 @@ export interface KeystoneSession {
   invalidate(stale?: string): void;
   /** For logs: auth URL (no credentials), user, project. */
   describe(): string;
+  /** How many tokens Keystone has issued to this session (for logs and tests). */
+  tokensIssued(): number;
 }
 
 export interface CatalogEndpoint {
@@ -58,6 +63,10 @@ export interface CatalogQuery {
 }
 
 const DEFAULT_REFRESH_MARGIN_MS = 60_000;
+/** a token is refreshed when at most this fraction of its lifetime is left (if that is under the margin) */
+export const REFRESH_FRACTION = 0.25;
+/** Keystone truncates issued_at to whole seconds: a token may really expire up to 1 s before issued_at + lifetime */
+const ISSUED_AT_SLACK_MS = 1_000;
 
 /** `http://u:p@host:5000/v3/?x` → `http://host:5000/v3/?x`; unparsable input is not echoed back. */
 export function redactUrl(raw: string): string {
@@ -106,10 +115,46 @@ export function buildPasswordAuthBody(auth: PasswordAuthConfig): Record<string, 
   return { auth: scope === undefined ? { identity } : { identity, scope } };
 }
 
-function describeUser(auth: PasswordAuthConfig): string {
+/** The `POST /v3/auth/tokens` body for an application credential (contains the secret: never log it). No scope:
+ * the credential is bound to its project. By name, the owning user is needed (as keystoneauth sends it). */
+export function buildApplicationCredentialAuthBody(auth: ApplicationCredentialAuthConfig): Record<string, unknown> {
+  const cred: Record<string, unknown> = {};
+  if (auth.applicationCredentialId !== undefined && auth.applicationCredentialId !== '') {
+    cred['id'] = auth.applicationCredentialId;
+  } else if (auth.applicationCredentialName !== undefined && auth.applicationCredentialName !== '') {
+    cred['name'] = auth.applicationCredentialName;
+    if (auth.userId !== undefined && auth.userId !== '') cred['user'] = { id: auth.userId };
+    else if (auth.username !== undefined && auth.username !== '') {
+      cred['user'] = { name: auth.username, domain: domainOf(auth.userDomainId, auth.userDomainName) };
+    } else {
+      throw new ConfigError('ERR_CONFIG_VALUE', '[neutron] application_credential_name needs username or user_id');
+    }
+  } else {
+    throw new ConfigError('ERR_CONFIG_VALUE',
+      '[neutron] auth_type = v3applicationcredential needs application_credential_id or application_credential_name');
+  }
+  cred['secret'] = auth.applicationCredentialSecret;
+  return { auth: { identity: { methods: ['application_credential'], application_credential: cred } } };
+}
+
+/** The auth request body for any Keystone auth type (contains a secret: never log it). */
+export function buildAuthBody(auth: KeystoneAuthConfig): Record<string, unknown> {
+  return auth.type === 'password' ? buildPasswordAuthBody(auth) : buildApplicationCredentialAuthBody(auth);
+}
+
+function describeUser(auth: KeystoneAuthConfig): string {
   if (auth.userId !== undefined && auth.userId !== '') return `id ${auth.userId}`;
   const d = domainOf(auth.userDomainId, auth.userDomainName);
   return `${auth.username ?? '?'} (domain ${'id' in d ? d.id : d.name})`;
+}
+
+/** Who authenticates, for logs and errors (no secret): `user kuryr (domain Default)`, `application credential id …`. */
+export function describeIdentity(auth: KeystoneAuthConfig): string {
+  if (auth.type === 'password') return `user ${describeUser(auth)}`;
+  if (auth.applicationCredentialId !== undefined && auth.applicationCredentialId !== '') {
+    return `application credential id ${auth.applicationCredentialId}`;
+  }
+  return `application credential ${auth.applicationCredentialName ?? '?'} of user ${describeUser(auth)}`;
 }
 
 function describeProject(auth: PasswordAuthConfig): string {
@@ -175,14 +220,39 @@ function parseCatalog(raw: unknown): CatalogService[] {
 
 interface CachedToken {
   token: string;
-  /** epoch ms; undefined = Keystone gave none, keep until a 401 */
+  /** local epoch ms after which the token must not be used; undefined = Keystone gave none, keep until a 401 */
   expiresAt: number | undefined;
+  /** local epoch ms from which a new token is fetched (the old one is still used if that fails) */
+  refreshAt: number | undefined;
   catalog: CatalogService[];
+}
+
+/**
+ * When to stop using a token and when to start replacing it, on the local clock. The lifetime is measured
+ * Keystone-side (expires_at - issued_at) and counted from when the request was sent, so a skewed local clock
+ * does not matter; issued_at is whole seconds, hence the 1 s slack. Without issued_at, expires_at is taken
+ * as is. The refresh margin is min(maxMarginMs, lifetime / 4): 60 s for hour-long tokens, 5 s for 20 s ones.
+ */
+export function tokenTimes(
+  sentAt: number, issuedAt: number | undefined, expiresAt: number | undefined, maxMarginMs: number,
+): { expiresAt: number | undefined; refreshAt: number | undefined } {
+  if (expiresAt === undefined) return { expiresAt: undefined, refreshAt: undefined };
+  let localExpiry: number;
+  let lifetime: number;
+  if (issuedAt !== undefined && expiresAt > issuedAt) {
+    lifetime = expiresAt - issuedAt;
+    localExpiry = sentAt + lifetime - Math.min(ISSUED_AT_SLACK_MS, lifetime / 10);
+  } else {
+    localExpiry = expiresAt;
+    lifetime = Math.max(0, expiresAt - sentAt);
+  }
+  const margin = Math.min(maxMarginMs, lifetime * REFRESH_FRACTION);
+  return { expiresAt: localExpiry, refreshAt: localExpiry - margin };
 }
 
 export function createKeystoneSession(opts: KeystoneSessionOptions): KeystoneSession {
   const clock = opts.clock ?? systemClock;
-  const margin = opts.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
+  const maxMargin = opts.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
   const serviceType = opts.serviceType ?? 'network';
   const url = tokensUrl(opts.auth.authUrl);
   let parsedUrl: URL;
@@ -195,21 +265,20 @@ export function createKeystoneSession(opts: KeystoneSessionOptions): KeystoneSes
     throw new ConfigError('ERR_CONFIG_VALUE', `[neutron] auth_url must be http(s): ${redactUrl(opts.auth.authUrl)}`);
   }
   // Validates the identity options up front (ConfigError at construction, not on the first request).
-  buildPasswordAuthBody(opts.auth);
+  buildAuthBody(opts.auth);
   const safeAuthUrl = redactUrl(opts.auth.authUrl);
+  const who = describeIdentity(opts.auth);
   const site = { method: 'POST', path: parsedUrl.pathname };
 
   let cached: CachedToken | undefined;
   let inflight: Promise<CachedToken> | undefined;
-
-  function fresh(c: CachedToken | undefined): c is CachedToken {
-    return c !== undefined && (c.expiresAt === undefined || clock.now() < c.expiresAt - margin);
-  }
+  let issued = 0;
 
   async function authenticate(): Promise<CachedToken> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; controller.abort(); }, opts.timeoutMs);
+    const sentAt = clock.now();
     let status: number;
     let text: string;
     let subject: string | string[] | undefined;
@@ -218,7 +287,7 @@ export function createKeystoneSession(opts: KeystoneSessionOptions): KeystoneSes
         method: 'POST',
         dispatcher: opts.dispatcher,
         headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(buildPasswordAuthBody(opts.auth)),
+        body: JSON.stringify(buildAuthBody(opts.auth)),
         signal: controller.signal,
         headersTimeout: opts.timeoutMs,
         bodyTimeout: opts.timeoutMs,
@@ -237,7 +306,7 @@ export function createKeystoneSession(opts: KeystoneSessionOptions): KeystoneSes
     if (status === 401) {
       throw new PluginError(
         'ERR_NEUTRON_AUTH',
-        `Keystone refused the credentials for user ${describeUser(opts.auth)} at ${safeAuthUrl} (401)`,
+        `Keystone refused the credentials for ${who} at ${safeAuthUrl} (401)`,
         { details: { status, method: site.method, path: site.path } },
       );
     }
@@ -263,16 +332,20 @@ export function createKeystoneSession(opts: KeystoneSessionOptions): KeystoneSes
     }
     const tok = (typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['token'] : undefined);
     const tokRec = typeof tok === 'object' && tok !== null ? (tok as Record<string, unknown>) : {};
-    const exp = typeof tokRec['expires_at'] === 'string' ? Date.parse(tokRec['expires_at']) : Number.NaN;
+    const time = (k: string): number | undefined => {
+      const v = typeof tokRec[k] === 'string' ? Date.parse(tokRec[k]) : Number.NaN;
+      return Number.isFinite(v) ? v : undefined;
+    };
+    issued += 1;
     return {
       token,
-      expiresAt: Number.isFinite(exp) ? exp : undefined,
+      ...tokenTimes(sentAt, time('issued_at'), time('expires_at'), maxMargin),
       catalog: parseCatalog(tokRec['catalog']),
     };
   }
 
-  async function current(): Promise<CachedToken> {
-    if (fresh(cached)) return cached;
+  /** One login at a time: concurrent callers (and callers during a refresh) share it. */
+  function login(): Promise<CachedToken> {
     if (inflight === undefined) {
       inflight = authenticate().then(
         (t) => { cached = t; inflight = undefined; return t; },
@@ -280,6 +353,20 @@ export function createKeystoneSession(opts: KeystoneSessionOptions): KeystoneSes
       );
     }
     return inflight;
+  }
+
+  async function current(): Promise<CachedToken> {
+    const c = cached;
+    const now = clock.now();
+    if (c !== undefined && (c.refreshAt === undefined || now < c.refreshAt)) return c;
+    if (c === undefined || c.expiresAt === undefined || now >= c.expiresAt) return login();
+    // In the refresh window the old token still works: if Keystone cannot be reached right now, keep using it.
+    try {
+      return await login();
+    } catch (err) {
+      if (err instanceof UnavailableError && cached === c && clock.now() < (c.expiresAt ?? 0)) return c;
+      throw err;
+    }
   }
 
   return {
@@ -298,7 +385,10 @@ export function createKeystoneSession(opts: KeystoneSessionOptions): KeystoneSes
       if (stale === undefined || cached?.token === stale) cached = undefined;
     },
     describe() {
-      return `Keystone ${safeAuthUrl} user ${describeUser(opts.auth)} project ${describeProject(opts.auth)}`;
+      return opts.auth.type === 'password'
+        ? `Keystone ${safeAuthUrl} ${who} project ${describeProject(opts.auth)}`
+        : `Keystone ${safeAuthUrl} ${who}`;
     },
+    tokensIssued: () => issued,
   };
 }

@@ -124,7 +124,10 @@ describe('defaults', () => {
       for (const p of parts) node = (node as Record<string, unknown>)[p];
       assert.equal(typeof node, 'object', `${o.field}: parent missing`);
       // optional fields are absent when unset; they must at least be declared on the type, which tsc checks
-      if (['certfile', 'keyfile', 'endpointOverride', 'userId', 'projectId', 'userDomainId', 'projectDomainId'].includes(leaf)) continue;
+      if ([
+        'certfile', 'keyfile', 'endpointOverride', 'userId', 'projectId', 'userDomainId', 'projectDomainId',
+        'applicationCredentialId', 'applicationCredentialName', 'applicationCredentialSecret',
+      ].includes(leaf)) continue;
       assert.ok(leaf in (node as object), `${o.field}: field missing in loaded config`);
     }
   });
@@ -458,9 +461,10 @@ describe('[neutron] auth', () => {
   });
 
   it('other auth types are refused as not supported yet', () => {
-    for (const t of ['token', 'v3applicationcredential', 'v2password', 'Password']) {
+    for (const t of ['token', 'v3token', 'v2password', 'Password', 'applicationcredential']) {
       const err = configError(() => load(`[neutron]\nauth_type = ${t}\n`));
-      assert.equal(err.message, `[neutron] auth_type = ${t}: auth type not supported yet (supported: none, password, v3password)`);
+      assert.equal(err.message,
+        `[neutron] auth_type = ${t}: auth type not supported yet (supported: none, password, v3password, v3applicationcredential)`);
     }
   });
 
@@ -526,7 +530,7 @@ describe('secrets', () => {
     const err = configError(() =>
       load('[neutron]\nauth_type = v3applicationcredential\napplication_credential_secret = topSecretValue\ntoken = tokVALUE\n'),
     );
-    assert.match(err.message, /^\[neutron\] auth_type = v3applicationcredential: auth type not supported yet/);
+    assert.match(err.message, /^\[neutron\] auth_url is not set: required when auth_type = v3applicationcredential/);
     assert.ok(!/topSecretValue|tokVALUE/.test(err.message), err.message);
     const bad = configError(() => load('[neutron]\nauth_type = none\nendpoint_override = http://x\ntoken = a$nosuchref\nregion_name = $token\n'));
     assert.equal(bad.message, '[neutron] token = ***: a $reference names no known option (write $$ for a literal $) (from test.conf)');

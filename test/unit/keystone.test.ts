@@ -1,14 +1,16 @@
-// Keystone v3 password auth: request body, token caching and refresh with a fake clock, catalog
-// selection by interface/region, and error messages that never carry the password.
+// Keystone v3 password and application-credential auth: request bodies, token caching and refresh with a
+// fake clock (margin for short-lived tokens, one shared login, the old token while Keystone is away),
+// catalog selection by interface/region, and error messages that never carry the password or secret.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { MockAgent } from 'undici';
 
 import { ConfigError, PluginError, UnavailableError } from '../../src/errors.ts';
+import { createNeutronHttpClient, describeNeutronTarget } from '../../src/neutron/http-client.ts';
 import {
-  buildPasswordAuthBody, createKeystoneSession, selectCatalogEndpoint, tokensUrl,
-  type CatalogService, type PasswordAuthConfig,
+  buildApplicationCredentialAuthBody, buildAuthBody, buildPasswordAuthBody, createKeystoneSession, selectCatalogEndpoint,
+  tokenTimes, tokensUrl, type ApplicationCredentialAuthConfig, type CatalogService, type PasswordAuthConfig,
 } from '../../src/neutron/keystone.ts';
 import type { Clock } from '../../src/util/clock.ts';
 
@@ -244,5 +246,162 @@ describe('keystone: errors', () => {
   it('describe() names auth URL, user and project only', () => {
     const d = session(mockAgent(), fakeClock()).describe();
     assert.equal(d, `Keystone ${KEYSTONE}/v3 user kuryr (domain Default) project service`);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------------
+
+const APPCRED: ApplicationCredentialAuthConfig = {
+  type: 'v3applicationcredential',
+  authUrl: `${KEYSTONE}/v3`,
+  applicationCredentialId: 'ac-123',
+  applicationCredentialSecret: 'appcred-very-secret',
+};
+
+/** Keystone issuing tokens of `lifetimeMs`, with issued_at/expires_at on `serverClock` (may differ from ours). */
+function shortTokenServer(agent: MockAgent, serverClock: () => number, lifetimeMs: number) {
+  const srv = { bodies: [] as unknown[], down: false };
+  agent.get(KEYSTONE).intercept({ path: '/v3/auth/tokens', method: 'POST' }).reply((opts) => {
+    srv.bodies.push(JSON.parse(String(opts.body)));
+    if (srv.down) return { statusCode: 503, data: JSON.stringify({ error: { code: 503, title: 'Service Unavailable', message: 'down' } }) };
+    const issued = Math.floor(serverClock() / 1000) * 1000; // Keystone: whole seconds
+    return {
+      statusCode: 201,
+      data: JSON.stringify({ token: {
+        issued_at: new Date(issued).toISOString(), expires_at: new Date(issued + lifetimeMs).toISOString(), catalog: CATALOG,
+      } }),
+      responseOptions: { headers: { 'x-subject-token': `tok-${srv.bodies.length}` } },
+    };
+  }).persist();
+  return srv;
+}
+
+describe('keystone: application credentials', () => {
+  it('builds the application_credential body: by id, or by name with the owning user; no scope', () => {
+    assert.deepEqual(buildApplicationCredentialAuthBody(APPCRED), {
+      auth: { identity: { methods: ['application_credential'], application_credential: { id: 'ac-123', secret: 'appcred-very-secret' } } },
+    });
+    const byName = { type: 'v3applicationcredential', authUrl: 'x', applicationCredentialName: 'cred', applicationCredentialSecret: 's' } as const;
+    assert.deepEqual(buildApplicationCredentialAuthBody({ ...byName, userId: 'u1' }), {
+      auth: { identity: { methods: ['application_credential'], application_credential: { name: 'cred', user: { id: 'u1' }, secret: 's' } } },
+    });
+    assert.deepEqual(buildApplicationCredentialAuthBody({ ...byName, username: 'kuryr', userDomainName: 'Default' }), {
+      auth: { identity: { methods: ['application_credential'],
+        application_credential: { name: 'cred', user: { name: 'kuryr', domain: { name: 'Default' } }, secret: 's' } } },
+    });
+    assert.deepEqual(
+      (buildApplicationCredentialAuthBody({ ...byName, username: 'kuryr' }) as { auth: { identity: { application_credential: { user: unknown } } } })
+        .auth.identity.application_credential.user,
+      { name: 'kuryr', domain: { id: 'default' } },
+    );
+    assert.throws(() => buildApplicationCredentialAuthBody(byName), ConfigError);
+    assert.throws(() => buildApplicationCredentialAuthBody({ type: 'v3applicationcredential', authUrl: 'x', applicationCredentialSecret: 's' }),
+      ConfigError);
+    assert.deepEqual(buildAuthBody(APPCRED), buildApplicationCredentialAuthBody(APPCRED));
+    assert.deepEqual(buildAuthBody(AUTH), buildPasswordAuthBody(AUTH));
+  });
+
+  it('a session posts it, and a 401 names the credential id but never the secret', async () => {
+    const agent = mockAgent();
+    const clock = fakeClock();
+    const srv = keystoneServer(agent, clock);
+    const s = createKeystoneSession({ auth: APPCRED, endpointType: 'internal', timeoutMs: 2000, dispatcher: agent, clock });
+    assert.equal(await s.token(), 'tok-1');
+    assert.equal(await s.endpoint(), 'http://int-one:9696');
+    assert.deepEqual(srv.bodies[0], buildApplicationCredentialAuthBody(APPCRED));
+    assert.equal(s.describe(), `Keystone ${KEYSTONE}/v3 application credential id ac-123`);
+    assert.equal(s.tokensIssued(), 1);
+
+    srv.next = { status: 401, body: { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } } };
+    s.invalidate();
+    await assert.rejects(s.token(), (e: unknown) => {
+      assert.ok(e instanceof PluginError);
+      assert.equal(e.code, 'ERR_NEUTRON_AUTH');
+      assert.equal(e.message, `Keystone refused the credentials for application credential id ac-123 at ${KEYSTONE}/v3 (401)`);
+      assert.doesNotMatch(`${e.message} ${JSON.stringify(e.details)}`, /very-secret/);
+      return true;
+    });
+    const byName = createKeystoneSession({
+      auth: { type: 'v3applicationcredential', authUrl: `${KEYSTONE}/v3`, applicationCredentialName: 'cred', applicationCredentialSecret: 'x',
+        username: 'kuryr', userDomainName: 'Default' },
+      endpointType: 'public', timeoutMs: 2000, dispatcher: agent, clock,
+    });
+    assert.equal(byName.describe(), `Keystone ${KEYSTONE}/v3 application credential cred of user kuryr (domain Default)`);
+  });
+
+  it('the Neutron HTTP client authenticates with it and sends the token', async () => {
+    const agent = mockAgent();
+    const clock = fakeClock();
+    const srv = keystoneServer(agent, clock);
+    const seen: (string | undefined)[] = [];
+    agent.get('http://pub-one:9696').intercept({ path: '/v2.0/networks', method: 'GET' }).reply((opts) => {
+      seen.push((opts.headers as Record<string, string>)['x-auth-token']);
+      return { statusCode: 200, data: JSON.stringify({ networks: [] }) };
+    }).persist();
+    const client = createNeutronHttpClient({ auth: APPCRED, endpointType: 'public', timeoutMs: 2000, dispatcher: agent, clock });
+    assert.deepEqual(await client.listNetworks(), []);
+    assert.deepEqual(seen, ['tok-1']);
+    assert.deepEqual(srv.bodies, [buildApplicationCredentialAuthBody(APPCRED)]);
+    assert.equal(client.describe(), `Neutron catalog network/public (Keystone ${KEYSTONE}/v3, application credential id ac-123)`);
+    assert.equal(describeNeutronTarget(AUTH), `Neutron catalog network/public (Keystone ${KEYSTONE}/v3, user kuryr)`);
+  });
+});
+
+describe('keystone: refresh before expiry', () => {
+  it('tokenTimes: 60 s ahead for long tokens, a quarter of the lifetime for short ones, 1 s slack for whole-second issued_at', () => {
+    const sent = 1_000_000;
+    assert.deepEqual(tokenTimes(sent, T0, T0 + 3600_000, 60_000), { expiresAt: sent + 3599_000, refreshAt: sent + 3539_000 });
+    assert.deepEqual(tokenTimes(sent, T0, T0 + 20_000, 60_000), { expiresAt: sent + 19_000, refreshAt: sent + 14_000 });
+    // only the lifetime counts: Keystone's clock an hour ahead of ours changes nothing
+    assert.deepEqual(tokenTimes(sent, sent + 3600_000, sent + 3620_000, 60_000), { expiresAt: sent + 19_000, refreshAt: sent + 14_000 });
+    // without issued_at: expires_at as is, margin from what is left
+    assert.deepEqual(tokenTimes(sent, undefined, sent + 40_000, 60_000), { expiresAt: sent + 40_000, refreshAt: sent + 30_000 });
+    assert.deepEqual(tokenTimes(sent, undefined, undefined, 60_000), { expiresAt: undefined, refreshAt: undefined });
+    // a smaller configured cap wins
+    assert.deepEqual(tokenTimes(sent, T0, T0 + 3600_000, 10_000), { expiresAt: sent + 3599_000, refreshAt: sent + 3589_000 });
+  });
+
+  it('a 20 s token is replaced 5 s before it runs out, with one login for all concurrent callers', async () => {
+    const agent = mockAgent();
+    const clock = fakeClock();
+    const srv = shortTokenServer(agent, () => clock.t, 20_000);
+    const s = session(agent, clock);
+    assert.equal(await s.token(), 'tok-1');
+    clock.t = T0 + 13_999;
+    assert.deepEqual(await Promise.all([s.token(), s.endpoint()]), ['tok-1', 'http://pub-one:9696']);
+    clock.t = T0 + 14_000;
+    assert.deepEqual(await Promise.all([s.token(), s.token(), s.endpoint(), s.token()]), ['tok-2', 'tok-2', 'http://pub-one:9696', 'tok-2']);
+    assert.equal(srv.bodies.length, 2);
+    // and so on, every 14 s of the next token's life
+    clock.t = T0 + 28_000;
+    assert.equal(await s.token(), 'tok-3');
+    assert.equal(s.tokensIssued(), 3);
+  });
+
+  it('Keystone down in the refresh window: the still-valid token is used; once it has run out, the error surfaces', async () => {
+    const agent = mockAgent();
+    const clock = fakeClock();
+    const srv = shortTokenServer(agent, () => clock.t, 20_000);
+    const s = session(agent, clock);
+    assert.equal(await s.token(), 'tok-1');
+    srv.down = true;
+    clock.t = T0 + 15_000;
+    assert.equal(await s.token(), 'tok-1');
+    assert.equal(srv.bodies.length, 2, 'a refresh was tried');
+    clock.t = T0 + 19_000;
+    await assert.rejects(s.token(), (e: unknown) => e instanceof UnavailableError && e.code === 'ERR_NEUTRON_UNAVAILABLE');
+    srv.down = false;
+    assert.equal(await s.token(), 'tok-4');
+  });
+
+  it('a refresh refused with 401 (credentials revoked) is not papered over', async () => {
+    const agent = mockAgent();
+    const clock = fakeClock();
+    const srv = keystoneServer(agent, clock);
+    const s = session(agent, clock);
+    assert.equal(await s.token(), 'tok-1');
+    srv.next = { status: 401, body: {} };
+    clock.t = T0 + 3600_000 - 30_000;
+    await assert.rejects(s.token(), (e: unknown) => e instanceof PluginError && e.code === 'ERR_NEUTRON_AUTH');
   });
 });
