@@ -2,6 +2,8 @@
 // iproute2 through execFile), checks Neutron, then serves the Docker protocol until SIGTERM/SIGINT, when it
 // stops accepting, finishes in-flight calls and removes its socket.
 import { hostname } from 'node:os';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
 import { loadConfigFromDisk } from '../config/load.ts';
@@ -11,6 +13,10 @@ import type { HandlerContext } from '../context.ts';
 import { createVethBinding } from '../binding/veth.ts';
 import { createExec } from '../host/exec.ts';
 import { createIpLink } from '../host/ip-link.ts';
+import { createSysfs } from '../host/sysfs.ts';
+import { createFileVfLedger } from '../sriov/ledger.ts';
+import { reconcileVfs } from '../sriov/reconcile.ts';
+import { acquireInstanceLock } from '../state/file-store.ts';
 import { probeExtensions } from '../neutron/extensions.ts';
 import { nameIdentity, tagIdentity } from '../neutron/identity.ts';
 import { createNeutronHttpClient } from '../neutron/http-client.ts';
@@ -21,6 +27,9 @@ import { listen, parseKuryrUri } from '../server/listener.ts';
 import { createServer } from '../server/server.ts';
 import { systemClock } from '../util/clock.ts';
 import { createKeyedMutex } from '../util/keyed-mutex.ts';
+
+/** how often the VF ledger is checked against Neutron and the host */
+const RECONCILE_INTERVAL_MS = 60_000;
 
 export interface ServeOptions { configFile: string[]; configDir: string[] }
 
@@ -46,16 +55,25 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const target = parseKuryrUri(config.default.kuryrUri);
   const features = await probeExtensions(neutron, systemClock, log);
 
+  // one plugin per host and state_path: the VF ledger must have a single writer
+  const releaseLock = await acquireInstanceLock(join(config.default.statePath, 'kuryr.lock'));
   const exec = createExec();
   const ipLink = createIpLink(exec);
   const veth = createVethBinding({ ipLink, exec, bindir: config.default.bindir });
+  const ledger = createFileVfLedger(join(config.default.statePath, 'sriov-state.json'));
+  const sriov = config.default.enabledPortDrivers.includes('sriov')
+    ? createSriovPortDriver({
+      sysfs: createSysfs(config.sriov.sysfsRoot), ipLink, neutron, log, ledger,
+      settings: { physnets: config.sriov.physicalDeviceMappings, excluded: config.sriov.excludeDevices },
+    })
+    : undefined;
   const ctx: HandlerContext = {
     config,
     neutron,
     identity: features.tags ? tagIdentity : nameIdentity,
     portDrivers: createPortDriverRegistry(config, {
       veth: () => createVethPortDriver(veth),
-      sriov: () => createSriovPortDriver(),
+      ...(sriov === undefined ? {} : { sriov: () => sriov }),
     }),
     locks: createKeyedMutex(),
     clock: systemClock,
@@ -65,6 +83,17 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
 
   const app = createServer(ctx, { logger: log, ...(await tlsOptions(config, target.kind === 'tcp' && target.tls)) });
+  let reconciler: NodeJS.Timeout | undefined;
+  if (sriov !== undefined) {
+    const reconcile = () => reconcileVfs({
+      ledger, neutron, host: config.default.host, log, release: sriov.release,
+      pathExists: (p) => stat(p).then(() => true, () => false),
+    }).then((r) => { if (r.released.length > 0) log.info({ released: r.released }, 'VF reconcile'); },
+      (err: unknown) => log.error({ err }, 'VF reconcile failed'));
+    await reconcile();
+    reconciler = setInterval(() => { void reconcile(); }, RECONCILE_INTERVAL_MS);
+    reconciler.unref();
+  }
   const address = await listen(app, target);
   log.info({ address, host: config.default.host, portDrivers: config.default.enabledPortDrivers, identity: features.tags ? 'tags' : 'names' },
     'kuryr plugin serving');
@@ -75,7 +104,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping: finishing in-flight calls');
-    app.close().then(
+    if (reconciler !== undefined) clearInterval(reconciler);
+    app.close().then(releaseLock).then(
       () => { log.info({}, 'stopped'); log.flush(); process.exit(0); },
       (err: unknown) => { log.error({ err }, 'error while stopping'); log.flush(); process.exit(1); });
   };

@@ -4,6 +4,7 @@
 // (load.ts does, and hands the clouds.yaml cloud in through ctx) and must not quote secrets (secrets.ts).
 import { posix } from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { parseExcludeDevices, parsePhysicalDeviceMappings } from '../sriov/mappings.ts';
 import {
   authTypeSetInFiles, cloudLayer, createLayeredLookup, envLayer, requestedCloud, type AuthLayer, type CloudRequest,
 } from './auth-sources.ts';
@@ -128,7 +129,12 @@ export function resolveConfig(sources: readonly ConfigSource[], ctx: ResolveCont
   if (certfile !== undefined) neutron.certfile = certfile;
   if (keyfile !== undefined) neutron.keyfile = keyfile;
 
-  const config: KuryrConfig = { default: defaults, binding, neutron };
+  const sriov: KuryrConfig['sriov'] = {
+    sysfsRoot: r.get(OPTIONS.sysfsRoot),
+    physicalDeviceMappings: parsePhysicalDeviceMappings(r.get(OPTIONS.physicalDeviceMappings)),
+    excludeDevices: parseExcludeDevices(r.get(OPTIONS.excludeDevices)),
+  };
+  const config: KuryrConfig = { default: defaults, binding, neutron, sriov };
 
   checkDriverCompatibility(config);
 

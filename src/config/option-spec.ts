@@ -3,8 +3,8 @@
 // list options (options-*.ts do) nor read values (resolver.ts does).
 import type { OptionType } from './option-types.ts';
 
-export type SectionName = 'DEFAULT' | 'binding' | 'neutron';
-export const KNOWN_SECTIONS: readonly SectionName[] = ['DEFAULT', 'binding', 'neutron'];
+export type SectionName = 'DEFAULT' | 'binding' | 'neutron' | 'sriov';
+export const KNOWN_SECTIONS: readonly SectionName[] = ['DEFAULT', 'binding', 'neutron', 'sriov'];
 
 export type DynamicDefault = 'hostname' | 'installDir';
 

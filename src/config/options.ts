@@ -6,6 +6,7 @@ import type { AnyOptionSpec } from './option-spec.ts';
 import { BINDING_OPTIONS } from './options-binding.ts';
 import { DEFAULT_OPTIONS } from './options-default.ts';
 import { NEUTRON_OPTIONS } from './options-neutron.ts';
+import { SRIOV_OPTIONS } from './options-sriov.ts';
 
 export {
   KNOWN_SECTIONS, type AnyOptionSpec, type DynamicDefault, type OptionSpec, type SectionName,
@@ -13,8 +14,8 @@ export {
 export { parseBool, parseInt10, parseList, types, type OptionType, type ParseResult } from './option-types.ts';
 export { ENDPOINT_TYPES } from './options-neutron.ts';
 
-/** Every option by id; key order is table order ([DEFAULT], then [binding], then [neutron]). */
-export const OPTIONS = { ...DEFAULT_OPTIONS, ...BINDING_OPTIONS, ...NEUTRON_OPTIONS } as const;
+/** Every option by id; key order is table order ([DEFAULT], [binding], [neutron], [sriov]). */
+export const OPTIONS = { ...DEFAULT_OPTIONS, ...BINDING_OPTIONS, ...NEUTRON_OPTIONS, ...SRIOV_OPTIONS } as const;
 
 export type OptionId = keyof typeof OPTIONS;
 

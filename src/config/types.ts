@@ -90,4 +90,11 @@ export interface KuryrConfig {
     timeout: number;
     auth: NeutronAuthConfig;
   };
+  sriov: {
+    sysfsRoot: string;
+    /** physnet → PF netdevs, validated ([sriov] physical_device_mappings) */
+    physicalDeviceMappings: Map<string, string[]>;
+    /** PF netdev → excluded VF PCI addresses ([sriov] exclude_devices) */
+    excludeDevices: Map<string, Set<string>>;
+  };
 }

@@ -6,9 +6,10 @@ import { ConflictError, InvalidRequestError, PluginError } from '../errors.ts';
 import { portUpdateBody } from '../endpoints/port-update.ts';
 import { requireNetwork } from '../neutron/lookup.ts';
 import {
-  DEVICE_OWNER, TAG_PORT_CREATED, TAG_PORT_EXISTING, UNBOUND_PORT_NAME, dockerIdTags, endpointPortName, hasTag,
+  DEVICE_OWNER, TAG_PORT_CREATED, TAG_PORT_EXISTING, UNBOUND_PORT_NAME, VNIC_TAG_PREFIX, dockerIdTags, endpointPortName, hasTag,
 } from '../neutron/naming.ts';
 import type { NeutronNetwork, NeutronPort, NeutronSubnet } from '../neutron/types.ts';
+import type { PortDriver } from '../port-drivers/types.ts';
 import type { CreateEndpointRequest } from '../protocol/schemas.ts';
 import { ipVersion, networkOf, splitCidr } from '../util/ip.ts';
 import { withRollback, type UndoStack } from '../util/undo-stack.ts';
@@ -24,8 +25,8 @@ export async function createEndpoint(ctx: HandlerContext, req: CreateEndpointReq
   const dockerMac = req.Interface.MacAddress === '' ? undefined : req.Interface.MacAddress.toLowerCase();
   return ctx.locks.run(`ep:${req.EndpointID}`, () => withRollback(async (undo) => {
     const subnets = await endpointSubnets(ctx, network, addresses);
-    let port = await endpointPort(ctx, req, network, subnets, addresses, dockerMac, undo);
-    const driver = ctx.portDrivers.forPort(port);
+    const { port: bound, driver } = await endpointPort(ctx, req, network, subnets, addresses, dockerMac, undo);
+    let port = bound;
     await driver.createHostIface({ endpointId: req.EndpointID, port, network, subnets });
     undo.push('delete host interface', () => driver.deleteHostIface({ endpointId: req.EndpointID, port }));
     for (const f of port.fixed_ips) ctx.adoptedAddresses.delete(`${port.id}/${f.subnet_id}`);
@@ -54,7 +55,7 @@ async function endpointSubnets(ctx: HandlerContext, network: NeutronNetwork, add
 async function endpointPort(
   ctx: HandlerContext, req: CreateEndpointRequest, network: NeutronNetwork, subnets: NeutronSubnet[],
   addresses: string[], dockerMac: string | undefined, undo: UndoStack,
-): Promise<NeutronPort> {
+): Promise<{ port: NeutronPort; driver: PortDriver }> {
   const tags = dockerIdTags(req.EndpointID);
   const ips = addresses.map((a) => splitCidr(a).ip);
   const fixedIps = subnets.map((s) => ({
@@ -80,6 +81,14 @@ async function endpointPort(
       `${survivors.length} Neutron ports hold the addresses ${ips.join(', ')}: ${survivors.map((p) => p.id).join(', ')}`);
   }
   const existing = survivors[0];
+  // the vnic type: the port's own, or for a port the plugin makes, the network's kuryr.vnic_type
+  const ours = existing === undefined || hasTag(existing, TAG_PORT_CREATED);
+  const portVnic = existing?.['binding:vnic_type'] ?? 'normal';
+  const vnicType = ours && portVnic === 'normal' ? networkVnicType(network) ?? portVnic : portVnic;
+  const driver = ctx.portDrivers.forVnicType(vnicType);
+  const prepared = await driver.prepareBinding?.({ endpointId: req.EndpointID, port: existing, network, vnicType });
+  if (prepared !== undefined) undo.push('release host resources', () => prepared.undo());
+  const extra: Record<string, unknown> = { ...(prepared?.body ?? {}), ...(vnicType !== portVnic ? { 'binding:vnic_type': vnicType } : {}) };
   if (existing === undefined) {
     const port = await ctx.neutron.createPort({
       name: endpointPortName(req.EndpointID),
@@ -90,10 +99,11 @@ async function endpointPort(
       'binding:host_id': ctx.config.default.host,
       fixed_ips: fixedIps.map((f) => (f.ip_address === undefined ? { subnet_id: f.subnet_id } : f)),
       ...(dockerMac === undefined ? {} : { mac_address: dockerMac }),
+      ...extra,
     });
     undo.push(`delete port ${port.id}`, () => ctx.neutron.deletePort(port.id));
     for (const tag of [...tags, TAG_PORT_CREATED]) await ctx.identity.tag(ctx.neutron, 'ports', port.id, tag);
-    return { ...port, tags: [...(port.tags ?? []), ...tags, TAG_PORT_CREATED] };
+    return { port: { ...port, tags: [...(port.tags ?? []), ...tags, TAG_PORT_CREATED] }, driver };
   }
   if (dockerMac !== undefined && hasTag(existing, TAG_PORT_EXISTING) && dockerMac !== existing.mac_address.toLowerCase()) {
     // a pre-existing port keeps its MAC (upstream overwrote it with dockerd's and never restored it)
@@ -101,7 +111,7 @@ async function endpointPort(
       `--mac-address ${dockerMac} differs from the MAC ${existing.mac_address} of pre-existing port ${existing.id}; ` +
       'leave --mac-address out and the container gets the port\'s MAC');
   }
-  const body = portUpdateBody(existing, req.EndpointID, ctx.config.default.host, dockerMac);
+  const body = { ...portUpdateBody(existing, req.EndpointID, ctx.config.default.host, dockerMac), ...extra };
   // without tags the endpoint is found by the port's name, as upstream
   if (!ctx.identity.tags && existing.name !== endpointPortName(req.EndpointID)) body['name'] = endpointPortName(req.EndpointID);
   let port = existing;
@@ -114,7 +124,13 @@ async function endpointPort(
     await ctx.identity.tag(ctx.neutron, 'ports', existing.id, tag);
     undo.push(`untag port ${existing.id}`, () => ctx.identity.untag(ctx.neutron, 'ports', existing.id, tag));
   }
-  return { ...port, tags: [...new Set([...(existing.tags ?? []), ...tags])] };
+  return { port: { ...port, tags: [...new Set([...(existing.tags ?? []), ...tags])] }, driver };
+}
+
+/** the vnic type a network asks for with `-o kuryr.vnic_type=…` (kept as a tag on the Neutron network) */
+function networkVnicType(network: NeutronNetwork): string | undefined {
+  const tag = network.tags?.find((t) => t.startsWith(VNIC_TAG_PREFIX));
+  return tag === undefined ? undefined : tag.slice(VNIC_TAG_PREFIX.length);
 }
 
 /** the PUT that reverts `body` on `before` (binding attributes are reset before the MAC can change back) */
@@ -122,7 +138,9 @@ function restoreBody(before: NeutronPort, body: Record<string, unknown>): Record
   const restore: Record<string, unknown> = {};
   for (const key of Object.keys(body)) {
     if (key === 'mac_address') continue; // cannot change while bound; a created port is deleted anyway
-    restore[key] = before[key] ?? '';
+    if (key === 'binding:profile') restore[key] = before[key] ?? {};
+    else if (key === 'binding:vnic_type') restore[key] = before[key] ?? 'normal';
+    else restore[key] = before[key] ?? '';
   }
   return restore;
 }

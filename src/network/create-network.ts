@@ -6,7 +6,7 @@
 import type { HandlerContext } from '../context.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PluginError, ignoreNotFound } from '../errors.ts';
 import { findNetwork } from '../neutron/lookup.ts';
-import { dockerIdTags, existingNetworkTag, hasTag, poolName, subnetName } from '../neutron/naming.ts';
+import { VNIC_TAG_PREFIX, dockerIdTags, existingNetworkTag, hasTag, poolName, subnetName } from '../neutron/naming.ts';
 import { resolveNetwork, resolvePool, resolveSubnet } from '../neutron/resolve.ts';
 import type { NeutronNetwork, NeutronSubnet, NeutronSubnetPool } from '../neutron/types.ts';
 import { genericOptions, hasRef, parseNeutronOptions, type NeutronOptions } from '../protocol/options.ts';
@@ -28,8 +28,19 @@ export async function createNetwork(ctx: HandlerContext, req: CreateNetworkReque
     for (const [family, data] of families) {
       if (data !== undefined) await ensureSubnet(ctx, network, family, data, opts, undo);
     }
+    if (opts.vnicType !== undefined && opts.vnicType !== 'normal') await markVnicType(ctx, network, opts.vnicType, undo);
   }, (label, error) => ctx.log.error({ networkId: req.NetworkID, step: label, err: error }, 'rollback step failed')));
   return {};
+}
+
+/** `-o kuryr.vnic_type=…`: refused now if no enabled driver serves it, remembered as a network tag */
+async function markVnicType(ctx: HandlerContext, network: NeutronNetwork, vnicType: string, undo: UndoStack): Promise<void> {
+  ctx.portDrivers.forVnicType(vnicType);
+  ctx.identity.requireTags('the kuryr.vnic_type option');
+  const tag = VNIC_TAG_PREFIX + vnicType;
+  if (hasTag(network, tag)) return;
+  await ctx.identity.tag(ctx.neutron, 'networks', network.id, tag);
+  undo.push(`untag network ${network.id}`, () => ignoreNotFound(ctx.identity.untag(ctx.neutron, 'networks', network.id, tag)));
 }
 
 async function createTaggedNetwork(

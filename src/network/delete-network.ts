@@ -6,7 +6,7 @@ import type { HandlerContext } from '../context.ts';
 import { ignoreNotFound } from '../errors.ts';
 import { deletePoolIfUnused, isPoolOurs } from '../ipam/release-pool.ts';
 import { findNetwork, getPoolOrUndefined } from '../neutron/lookup.ts';
-import { SUBNET_NAME_PREFIX, dockerIdTags, existingNetworkTag, hasTag } from '../neutron/naming.ts';
+import { SUBNET_NAME_PREFIX, VNIC_TAG_PREFIX, dockerIdTags, existingNetworkTag, hasTag } from '../neutron/naming.ts';
 import type { NeutronNetwork } from '../neutron/types.ts';
 
 export async function deleteNetwork(ctx: HandlerContext, req: { NetworkID: string }): Promise<Record<string, never>> {
@@ -34,7 +34,8 @@ async function releaseAdopted(ctx: HandlerContext, dockerNetworkId: string, netw
       ctx.log.warn({ subnetId: subnet.id, err }, 'could not delete our subnet on an adopted network; left in place');
     }
   }
-  for (const tag of [...dockerIdTags(dockerNetworkId), existingNetworkTag(dockerNetworkId)]) {
+  const vnicTags = (network.tags ?? []).filter((t) => t.startsWith(VNIC_TAG_PREFIX));
+  for (const tag of [...dockerIdTags(dockerNetworkId), existingNetworkTag(dockerNetworkId), ...vnicTags]) {
     await ignoreNotFound(ctx.identity.untag(ctx.neutron, 'networks', network.id, tag));
   }
   await deleteOurPools(ctx, poolIds);

@@ -18,7 +18,9 @@ export async function join(ctx: HandlerContext, req: JoinRequest): Promise<JoinR
   const network = await requireNetwork(ctx.neutron, ctx.identity, req.NetworkID);
   const port = await requireEndpointPort(ctx.neutron, ctx.identity, req.EndpointID);
   const subnets = await ctx.neutron.listSubnets({ network_id: network.id });
-  const srcName = await ctx.portDrivers.forPort(port).containerIfName(port);
+  const driver = ctx.portDrivers.forPort(port);
+  const srcName = await driver.containerIfName(port, req.EndpointID);
+  await driver.onJoin?.(req.EndpointID, req.SandboxKey);
   const reply: JoinReply = {
     InterfaceName: { SrcName: srcName, DstPrefix: ctx.config.binding.vethDstPrefix },
     StaticRoutes: [],

@@ -1,22 +1,206 @@
-// The sriov port driver (vnic_type direct, direct-physical, macvtap). Selecting it works today — the vnic_type
-// mapping is built from kuryr.conf — but VF programming through the PF (hw_veb) is not in this build: every
-// call fails with ERR_UNSUPPORTED so an SR-IOV port is refused cleanly instead of half-plumbed.
-import { PluginError } from '../errors.ts';
+// The sriov port driver (vnic_type direct): the container gets a VF. The VF is the one the port names in
+// binding:profile.pci_slot, or — new — one the plugin picks from the PFs [sriov] physical_device_mappings maps
+// to the network's physical network and writes into the profile. The VF is programmed through its PF for the
+// port (hw_veb): MAC, VLAN from binding:vif_details, spoof checking, trust, link state, MTU, after its original
+// settings are recorded in the ledger; DeleteEndpoint puts them back and frees the VF.
+import { NotFoundError, PluginError } from '../errors.ts';
+import type { IpLink } from '../host/ip-link.ts';
+import { pciVendorInfo, pfInfo, vfInfo } from '../host/sriov.ts';
+import type { Sysfs } from '../host/sysfs.ts';
+import type { NeutronClient } from '../neutron/client.ts';
+import type { NeutronNetwork, NeutronPort } from '../neutron/types.ts';
+import { pickVf, type VfCandidate } from '../sriov/allocator.ts';
+import { heldPcis, type VfLedger, type VfRecord } from '../sriov/ledger.ts';
+import { applyVf, restoreVf, snapshotVf } from '../sriov/vf-config.ts';
+import type { Log } from '../util/log.ts';
 import type { PortDriver } from './types.ts';
 
-function unsupported(): never {
-  throw new PluginError('ERR_UNSUPPORTED',
-    'SR-IOV ports (hw_veb binding) are not supported by this build yet; use a normal vnic_type port');
+export interface SriovSettings {
+  /** physnet → PF netdevs, in configuration order */
+  physnets: ReadonlyMap<string, readonly string[]>;
+  /** PF netdev → VF PCI addresses never handed out */
+  excluded: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-export function createSriovPortDriver(): PortDriver {
+export interface SriovDeps {
+  sysfs: Sysfs;
+  ipLink: IpLink;
+  neutron: NeutronClient;
+  ledger: VfLedger;
+  settings: SriovSettings;
+  log: Log;
+  now?: () => Date;
+}
+
+const VF_VIF_TYPES = new Set(['hw_veb']);
+
+function profileOf(port: NeutronPort | undefined): Record<string, unknown> {
+  const p = port?.['binding:profile'];
+  return p !== null && typeof p === 'object' ? { ...p } : {};
+}
+
+export function createSriovPortDriver(deps: SriovDeps): PortDriver & { release(rec: VfRecord, port: NeutronPort | undefined): Promise<void> } {
+  const { sysfs, ipLink, neutron, ledger, settings, log } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function chooseVf(network: NeutronNetwork, held: Set<string>): Promise<{ vf: VfCandidate; vendorInfo: string; physnet: string }> {
+    const physnet = network['provider:physical_network'];
+    if (typeof physnet !== 'string' || physnet === '') {
+      throw new PluginError('ERR_SRIOV_PHYSNET',
+        `network ${network.id} has no physical network (provider:physical_network): SR-IOV needs a flat or VLAN provider network`);
+    }
+    const pfNames = settings.physnets.get(physnet);
+    if (pfNames === undefined || pfNames.length === 0) {
+      throw new PluginError('ERR_SRIOV_PHYSNET',
+        `physical network ${physnet} is not mapped to any PF: add it to [sriov] physical_device_mappings (e.g. ${physnet}:<pf>)`);
+    }
+    const pfs: { name: string; vfs: VfCandidate[]; vendorInfo: string }[] = [];
+    const unusable: string[] = [];
+    for (const name of pfNames) {
+      try {
+        const info = await pfInfo(sysfs, name);
+        const vfs: VfCandidate[] = [];
+        for (const vf of info.vfs) vfs.push({ pf: name, index: vf.index, pci: vf.pci, netdev: vf.netdev });
+        // pci_vendor_info names the VF's vendor:device (what Nova's PCI whitelist matches), not the PF's
+        const firstVf = info.vfs[0] === undefined ? undefined : await vfInfo(sysfs, info.vfs[0].pci).catch(() => undefined);
+        pfs.push({ name, vfs, vendorInfo: pciVendorInfo(firstVf ?? info) });
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+        unusable.push(`${name} (${err.message})`);
+      }
+    }
+    const vf = pickVf({ pfs, held, excluded: settings.excluded });
+    if (vf === undefined) {
+      throw new PluginError('ERR_VF_EXHAUSTED',
+        `no free VF on physical network ${physnet}: tried ${pfNames.join(', ')}` +
+        (unusable.length > 0 ? `; unusable: ${unusable.join('; ')}` : ''));
+    }
+    return { vf, vendorInfo: pfs.find((p) => p.name === vf.pf)!.vendorInfo, physnet };
+  }
+
+  async function recordOf(endpointId: string): Promise<VfRecord | undefined> {
+    return (await ledger.read()).endpoints[endpointId];
+  }
+
   return {
+    release: (rec, port) => releaseVf(rec, port),
     kind: 'sriov',
     supportedBindings: ['hw_veb'],
-    keepsDockerMac: true,
-    createHostIface: async () => unsupported(),
-    // nothing can have been plumbed by this driver, so there is nothing to remove
-    deleteHostIface: async () => {},
-    containerIfName: async () => unsupported(),
+    keepsDockerMac: false,
+
+    async prepareBinding({ endpointId, port, network, vnicType }) {
+      if (vnicType !== 'direct') {
+        throw new PluginError('ERR_UNSUPPORTED', `vnic_type ${vnicType} is not supported by this build yet (direct is)`);
+      }
+      const profile = profileOf(port);
+      const record = await ledger.update(async (state) => {
+        const existing = state.endpoints[endpointId];
+        if (existing !== undefined) return existing;
+        const held = heldPcis(state);
+        let rec: VfRecord;
+        if (typeof profile['pci_slot'] === 'string' && profile['pci_slot'] !== '') {
+          const info = await vfInfo(sysfs, profile['pci_slot']);
+          if (held.has(info.pci)) {
+            const owner = Object.values(state.endpoints).find((r) => r.pci === info.pci);
+            throw new PluginError('ERR_VF_BUSY', `VF ${info.pci} (port ${port?.id ?? '?'}) is held by endpoint ${owner?.endpointId ?? '?'}`);
+          }
+          rec = { endpointId, portId: port?.id ?? '', pci: info.pci, pf: info.pfName, vfIndex: info.vfIndex, vnicType, allocated: false, since: now().toISOString() };
+          if (info.netdev !== undefined) rec.netdev = info.netdev;
+        } else {
+          const { vf, vendorInfo, physnet } = await chooseVf(network, held);
+          rec = { endpointId, portId: port?.id ?? '', pci: vf.pci, pf: vf.pf, vfIndex: vf.index, vnicType, allocated: true,
+            profileBefore: port === undefined ? null : profileOf(port), since: now().toISOString() };
+          if (vf.netdev !== undefined) rec.netdev = vf.netdev;
+          profile['pci_slot'] = vf.pci;
+          profile['pci_vendor_info'] = vendorInfo;
+          profile['physical_network'] = physnet;
+        }
+        state.endpoints[endpointId] = rec;
+        return rec;
+      });
+      log.info({ endpointId, pci: record.pci, pf: record.pf, vf: record.vfIndex, allocated: record.allocated }, 'VF reserved');
+      return {
+        body: record.allocated ? { 'binding:profile': { ...profileOf(port), ...profile } } : {},
+        undo: () => ledger.update((state) => { delete state.endpoints[endpointId]; }),
+      };
+    },
+
+    async createHostIface({ endpointId, port, network }) {
+      const vifType = port['binding:vif_type'] ?? 'unbound';
+      if (!VF_VIF_TYPES.has(vifType)) {
+        throw new PluginError('ERR_BINDING_FAILED',
+          `Neutron bound SR-IOV port ${port.id} as vif_type ${vifType}, not hw_veb. Likely causes: no live NIC Switch ` +
+          'agent (neutron-sriov-nic-agent) on this host under the same host name, the sriovnicswitch mechanism driver ' +
+          "is not enabled, or the network's physical network is missing from the agent's physical_device_mappings.");
+      }
+      const rec = await recordOf(endpointId);
+      if (rec === undefined) throw new PluginError('ERR_INTERNAL', `no VF reserved for endpoint ${endpointId}`);
+      const info = await vfInfo(sysfs, rec.pci);
+      if (info.netdev === undefined) {
+        throw new PluginError('ERR_VF_BUSY', `VF ${rec.pci} has no netdev in the host namespace (in another container, or bound to vfio)`);
+      }
+      const target = { pf: info.pfName, vfIndex: info.vfIndex, netdev: info.netdev };
+      await ledger.update(async (state) => {
+        const r = state.endpoints[endpointId];
+        if (r === undefined) return;
+        r.portId = port.id;
+        r.netdev = info.netdev;
+        // the original settings are recorded (durably) before the first change, and never overwritten by a retry
+        r.saved ??= await snapshotVf(ipLink, target);
+      });
+      const details = port['binding:vif_details'] ?? {};
+      const profile = profileOf(port);
+      await applyVf(ipLink, target, {
+        mac: port.mac_address.toLowerCase(),
+        vlan: Number(details['vlan'] ?? 0) || 0,
+        spoofchk: port.port_security_enabled ?? true,
+        trust: profile['trusted'] === true || profile['trusted'] === 'true',
+        linkState: port.admin_state_up ? (port['propagate_uplink_status'] === true ? 'auto' : undefined) : 'disable',
+        minTxRate: undefined,
+        maxTxRate: undefined,
+        mtu: network.mtu,
+      });
+      log.info({ endpointId, portId: port.id, pci: rec.pci, pf: info.pfName, vf: info.vfIndex, vlan: details['vlan'] ?? 0 }, 'VF configured');
+    },
+
+    async deleteHostIface({ endpointId, port }) {
+      const rec = await recordOf(endpointId);
+      if (rec === undefined) {
+        log.info({ endpointId, portId: port.id }, 'no VF recorded for this endpoint; nothing to restore');
+        return;
+      }
+      await releaseVf(rec, port);
+    },
+
+    async containerIfName(port, endpointId) {
+      const rec = await recordOf(endpointId);
+      const pci = rec?.pci ?? (typeof profileOf(port)['pci_slot'] === 'string' ? String(profileOf(port)['pci_slot']) : undefined);
+      if (pci === undefined) throw new PluginError('ERR_ENDPOINT_NOT_FOUND', `no VF known for endpoint ${endpointId}`);
+      const netdev = (await vfInfo(sysfs, pci)).netdev ?? rec?.netdev;
+      if (netdev === undefined) throw new PluginError('ERR_VF_BUSY', `VF ${pci} has no netdev on the host`);
+      return netdev;
+    },
+
+    async onJoin(endpointId, sandboxKey) {
+      await ledger.update((state) => {
+        const r = state.endpoints[endpointId];
+        if (r !== undefined) r.sandboxKey = sandboxKey;
+      });
+    },
   };
+
+  /** put the VF back as it was, give the port its profile back, and free the VF */
+  async function releaseVf(rec: VfRecord, port: NeutronPort | undefined): Promise<void> {
+    if (rec.saved !== undefined) {
+      const info = await vfInfo(sysfs, rec.pci).catch(() => undefined);
+      await restoreVf(ipLink, { pf: rec.pf, vfIndex: rec.vfIndex, netdev: info?.netdev ?? rec.netdev }, rec.saved);
+    }
+    if (rec.allocated && port !== undefined) {
+      await neutron.updatePort(port.id, { 'binding:profile': rec.profileBefore ?? {} }).catch((err: unknown) => {
+        if (!(err instanceof NotFoundError)) throw err;
+      });
+    }
+    await ledger.update((state) => { delete state.endpoints[rec.endpointId]; });
+    log.info({ endpointId: rec.endpointId, pci: rec.pci }, 'VF restored and freed');
+  }
 }

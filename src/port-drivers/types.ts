@@ -11,14 +11,25 @@ export interface HostIfaceRequest {
   subnets: NeutronSubnet[];
 }
 
+export interface BindingPreparation {
+  /** attributes to send with the binding PUT (e.g. binding:profile naming the VF) */
+  body: Record<string, unknown>;
+  /** undo what prepare did (free an allocated VF) */
+  undo(): Promise<void>;
+}
+
 export interface PortDriver {
   readonly kind: PortDriverName;
   readonly supportedBindings: readonly BindingDriverName[];
   /** true when dockerd must keep the MAC it has (SR-IOV); CreateEndpoint then never returns a MAC */
   readonly keepsDockerMac: boolean;
+  /** before the port is bound to this host: choose host resources and say what Neutron must be told */
+  prepareBinding?(req: { endpointId: string; port: NeutronPort | undefined; network: NeutronNetwork; vnicType: string }): Promise<BindingPreparation>;
   createHostIface(req: HostIfaceRequest): Promise<void>;
   /** idempotent: missing devices are success */
   deleteHostIface(req: { endpointId: string; port: NeutronPort }): Promise<void>;
   /** the host interface dockerd moves into the sandbox (Join's SrcName) */
-  containerIfName(port: NeutronPort): Promise<string>;
+  containerIfName(port: NeutronPort, endpointId: string): Promise<string>;
+  /** Join: remember the sandbox the interface goes into (for crash recovery) */
+  onJoin?(endpointId: string, sandboxKey: string): Promise<void>;
 }

@@ -20,7 +20,12 @@ export interface NeutronOptions {
   network: ResourceRef;
   pool: { v4: ResourceRef; v6: ResourceRef };
   subnet: { v4: ResourceRef; v6: ResourceRef };
+  /** `-o kuryr.vnic_type=direct|direct-physical|macvtap|normal`: the vnic type of ports made on this network */
+  vnicType: string | undefined;
 }
+
+export const VNIC_TYPE_OPTION = 'kuryr.vnic_type';
+const VNIC_TYPES = ['normal', 'direct', 'direct-physical', 'macvtap'];
 
 const TRUE = new Set(['true', 'yes', 'on', '1', 't', 'y']);
 const FALSE = new Set(['false', 'no', 'off', '0', 'f', 'n']);
@@ -64,7 +69,12 @@ export function parseNeutronOptions(raw: Record<string, unknown>): NeutronOption
     opts[key] = typeof value === 'string' ? value : String(value);
   }
   const shared = opts['neutron.net.shared'];
+  const vnic = raw[VNIC_TYPE_OPTION];
+  if (vnic !== undefined && !VNIC_TYPES.includes(String(vnic))) {
+    throw new InvalidRequestError('ERR_INVALID_REQUEST', `option ${VNIC_TYPE_OPTION}=${String(vnic)}: expected one of ${VNIC_TYPES.join(', ')}`);
+  }
   return {
+    vnicType: vnic === undefined ? undefined : String(vnic),
     shared: shared === undefined ? undefined : parseBool('neutron.net.shared', shared),
     network: ref(opts, 'neutron.net'),
     pool: { v4: ref(opts, 'neutron.pool'), v6: ref(opts, 'neutron.pool.v6') },

@@ -11,7 +11,7 @@ import { createKeyedMutex } from '../util/keyed-mutex.ts';
 import { silentLog } from '../util/log.ts';
 
 export function testConfig(overrides: { default?: Partial<KuryrConfig['default']>; neutron?: Partial<KuryrConfig['neutron']>;
-  binding?: Partial<KuryrConfig['binding']> } = {}): KuryrConfig {
+  binding?: Partial<KuryrConfig['binding']>; sriov?: Partial<KuryrConfig['sriov']> } = {}): KuryrConfig {
   return {
     default: {
       kuryrUri: 'unix:///run/docker/plugins/kuryr.sock', capabilityScope: 'local',
@@ -29,6 +29,7 @@ export function testConfig(overrides: { default?: Partial<KuryrConfig['default']
       auth: { type: 'none', endpointOverride: 'http://neutron.invalid' },
       ...overrides.neutron,
     },
+    sriov: { sysfsRoot: '/sys', physicalDeviceMappings: new Map(), excludeDevices: new Map(), ...overrides.sriov },
   };
 }
 
@@ -57,6 +58,7 @@ export function recordingPortDriver(kind: 'veth' | 'sriov' = 'veth'): RecordingP
       d.plugged.delete(port.id);
     },
     async containerIfName(port) { return `t_c${port.id.slice(0, 11)}`; },
+    async onJoin(endpointId, sandboxKey) { d.calls.push(`join ${endpointId} ${sandboxKey}`); },
   };
   return d;
 }

@@ -93,6 +93,7 @@ const EXPECTED_DEFAULTS: KuryrConfig = {
     timeout: 30,
     auth: { type: 'none', endpointOverride: 'http://127.0.0.1:9696' },
   },
+  sriov: { sysfsRoot: '/sys', physicalDeviceMappings: new Map(), excludeDevices: new Map() },
 };
 
 describe('defaults', () => {
