@@ -24,11 +24,9 @@ export async function releaseAddress(ctx: HandlerContext, req: ReleaseAddressReq
       await ignoreNotFound(ctx.neutron.deletePort(port.id));
       ctx.log.info({ portId: port.id, address: req.Address }, 'deleted port');
     } else if (hasTag(port, TAG_PORT_EXISTING)) {
-      await ignoreNotFound(ctx.neutron.updatePort(port.id, {
-        device_owner: '',
-        'binding:host_id': '',
-        ...(port.device_id !== '' && port.name.startsWith(port.device_id) ? { device_id: '' } : {}),
-      }));
+      // adoption requires an empty device_id, so whatever is there now is the endpoint id we set: clear it
+      // (upstream cleared it only for ports it had renamed, so a user-named port could never be reused)
+      await ignoreNotFound(ctx.neutron.updatePort(port.id, { device_owner: '', 'binding:host_id': '', device_id: '' }));
       await ignoreNotFound(ctx.identity.untag(ctx.neutron, 'ports', port.id, TAG_PORT_EXISTING));
       ctx.log.info({ portId: port.id, address: req.Address }, 'handed back adopted port');
     }
