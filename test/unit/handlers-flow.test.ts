@@ -222,6 +222,10 @@ describe('existing ports and addresses', () => {
     assert.equal(after.device_owner, '');
     assert.equal(after.mac_address, pre.mac_address);
     assert.deepEqual(after.tags, []);
+    assert.equal(after.device_id, '', 'the endpoint id we set is cleared');
+    // and the same port serves the next container
+    const again = await dockerRun(ctx, net, '10.20.0.77');
+    assert.equal(neutron.state.ports.get(pre.id)!.device_id, again.endpointId);
   });
 
   test('a port bound to another host or owned by a VM is refused, not taken over', async () => {
