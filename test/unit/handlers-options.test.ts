@@ -267,3 +267,25 @@ describe('dual stack', () => {
     assert.equal(after.mac_address, port.mac_address);
   });
 });
+
+describe('IPv6 only', () => {
+  test('a network with only an IPv6 pool gets one v6 subnet, and Join reports only GatewayIPv6', async () => {
+    const neutron = createFakeNeutron();
+    const ctx = testContext(neutron);
+    const net = await networkCreate(ctx, [{ pool: 'fd00:77::/64', gateway: 'fd00:77::1', v6: true }]);
+    const subnets = [...neutron.state.subnets.values()];
+    assert.deepEqual(subnets.map((x) => [x.ip_version, x.cidr, x.gateway_ip]), [[6, 'fd00:77::/64', 'fd00:77::1']]);
+    const a6 = await requestAddress(ctx, s.requestAddressRequest.parse({ PoolID: net.poolIds[0]!, Address: '', Options: null }));
+    const ep = id();
+    const reply = await createEndpoint(ctx, s.createEndpointRequest.parse({ NetworkID: net.networkId, EndpointID: ep, Options: {},
+      Interface: { Address: '', AddressIPv6: a6.Address, MacAddress: '' } }));
+    assert.ok(reply.Interface.MacAddress);
+    const joined = await join(ctx, s.joinRequest.parse({ NetworkID: net.networkId, EndpointID: ep, SandboxKey: '/x' }));
+    assert.equal(joined.Gateway, undefined);
+    assert.equal(joined.GatewayIPv6, 'fd00:77::1');
+    await deleteEndpoint(ctx, { NetworkID: net.networkId, EndpointID: ep, Options: {} });
+    await releaseAddress(ctx, { PoolID: net.poolIds[0]!, Address: a6.Address.split('/')[0]! });
+    await networkRemove(ctx, net);
+    assert.equal(neutron.state.networks.size + neutron.state.subnets.size + neutron.state.subnetpools.size + neutron.state.ports.size, 0);
+  });
+});
