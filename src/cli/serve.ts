@@ -2,7 +2,6 @@
 // iproute2 through execFile), checks Neutron, then serves the Docker protocol until SIGTERM/SIGINT, when it
 // stops accepting, finishes in-flight calls and removes its socket.
 import { hostname } from 'node:os';
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
@@ -15,7 +14,7 @@ import { createExec } from '../host/exec.ts';
 import { createIpLink } from '../host/ip-link.ts';
 import { createSysfs } from '../host/sysfs.ts';
 import { createFileVfLedger } from '../sriov/ledger.ts';
-import { reconcileVfs } from '../sriov/reconcile.ts';
+import { isLiveNetns, reconcileVfs } from '../sriov/reconcile.ts';
 import { acquireInstanceLock } from '../state/file-store.ts';
 import { probeExtensions } from '../neutron/extensions.ts';
 import { nameIdentity, tagIdentity } from '../neutron/identity.ts';
@@ -86,8 +85,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   let reconciler: NodeJS.Timeout | undefined;
   if (sriov !== undefined) {
     const reconcile = () => reconcileVfs({
-      ledger, neutron, host: config.default.host, log, release: sriov.release,
-      pathExists: (p) => stat(p).then(() => true, () => false),
+      ledger, neutron, host: config.default.host, log, release: sriov.release, locks: ctx.locks,
+      pathExists: isLiveNetns,
     }).then((r) => { if (r.released.length > 0) log.info({ released: r.released }, 'VF reconcile'); },
       (err: unknown) => log.error({ err }, 'VF reconcile failed'));
     await reconcile();

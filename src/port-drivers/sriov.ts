@@ -121,7 +121,14 @@ export function createSriovPortDriver(deps: SriovDeps): PortDriver & { release(r
       log.info({ endpointId, pci: record.pci, pf: record.pf, vf: record.vfIndex, allocated: record.allocated }, 'VF reserved');
       return {
         body: record.allocated ? { 'binding:profile': { ...profileOf(port), ...profile } } : {},
-        undo: () => ledger.update((state) => { delete state.endpoints[endpointId]; }),
+        // CreateEndpoint failed after this: if the VF was already changed (a refusal part-way through
+        // createHostIface, a later step), put it back before freeing it; the port is restored by the caller
+        undo: async () => {
+          const rec = await recordOf(endpointId);
+          if (rec === undefined) return;
+          await restoreSaved(rec);
+          await ledger.update((state) => { delete state.endpoints[endpointId]; });
+        },
       };
     },
 
@@ -191,10 +198,7 @@ export function createSriovPortDriver(deps: SriovDeps): PortDriver & { release(r
 
   /** put the VF back as it was, give the port its profile back, and free the VF */
   async function releaseVf(rec: VfRecord, port: NeutronPort | undefined): Promise<void> {
-    if (rec.saved !== undefined) {
-      const info = await vfInfo(sysfs, rec.pci).catch(() => undefined);
-      await restoreVf(ipLink, { pf: rec.pf, vfIndex: rec.vfIndex, netdev: info?.netdev ?? rec.netdev }, rec.saved);
-    }
+    await restoreSaved(rec);
     if (rec.allocated && port !== undefined) {
       await neutron.updatePort(port.id, { 'binding:profile': rec.profileBefore ?? {} }).catch((err: unknown) => {
         if (!(err instanceof NotFoundError)) throw err;
@@ -202,5 +206,12 @@ export function createSriovPortDriver(deps: SriovDeps): PortDriver & { release(r
     }
     await ledger.update((state) => { delete state.endpoints[rec.endpointId]; });
     log.info({ endpointId: rec.endpointId, pci: rec.pci }, 'VF restored and freed');
+  }
+
+  /** the VF's recorded original settings back on the VF (nothing to do before the first change) */
+  async function restoreSaved(rec: VfRecord): Promise<void> {
+    if (rec.saved === undefined) return;
+    const info = await vfInfo(sysfs, rec.pci).catch(() => undefined);
+    await restoreVf(ipLink, { pf: rec.pf, vfIndex: rec.vfIndex, netdev: info?.netdev ?? rec.netdev }, rec.saved);
   }
 }

@@ -47,15 +47,31 @@ export async function applyVf(ipLink: IpLink, t: VfTarget, s: VfSettings): Promi
   }
 }
 
+/**
+ * Puts back exactly what snapshotVf read. Only the PF-side settings that differ from the snapshot are sent
+ * (sriov-cni resets only what it changed): a driver that cannot set one (igb: link state; a NIC without trust)
+ * refuses the whole command at that step, so re-sending an unchanged setting could make a restore fail — and
+ * a rollback after such a refusal would then never give the VF back.
+ */
 export async function restoreVf(ipLink: IpLink, t: VfTarget, saved: VfSnapshot): Promise<void> {
-  const opts: SetVfOptions = { mac: saved.mac, vlan: saved.vlan };
-  if (saved.vlan !== 0 && saved.qos !== 0) opts.qos = saved.qos;
-  if (saved.vlan !== 0 && (saved.vlanProto === '802.1Q' || saved.vlanProto === '802.1ad')) opts.vlanProto = saved.vlanProto;
-  if (saved.spoofchk !== undefined) opts.spoofchk = saved.spoofchk;
-  if (saved.trust !== undefined) opts.trust = saved.trust;
-  if (saved.linkState === 'auto' || saved.linkState === 'enable' || saved.linkState === 'disable') opts.state = saved.linkState;
-  if (saved.minTxRate !== undefined) opts.minTxRate = saved.minTxRate;
-  if (saved.maxTxRate !== undefined) opts.maxTxRate = saved.maxTxRate;
+  const now: VfConfig | undefined = (await ipLink.vfList(t.pf)).find((v) => v.vf === t.vfIndex);
+  const differs = <T>(want: T | undefined, have: T | undefined): boolean => want !== undefined && (now === undefined || want !== have);
+  const opts: SetVfOptions = {};
+  if (differs(saved.mac, now?.mac)) opts.mac = saved.mac;
+  if (differs(saved.vlan, now?.vlan) || differs(saved.qos, now?.qos) || differs(saved.vlanProto, now?.vlanProto)) {
+    opts.vlan = saved.vlan;
+    if (saved.vlan !== 0 && saved.qos !== 0) opts.qos = saved.qos;
+    if (saved.vlan !== 0 && (saved.vlanProto === '802.1Q' || saved.vlanProto === '802.1ad')) opts.vlanProto = saved.vlanProto;
+  }
+  if (differs(saved.spoofchk, now?.spoofchk)) opts.spoofchk = saved.spoofchk!;
+  if (differs(saved.trust, now?.trust)) opts.trust = saved.trust!;
+  if ((saved.linkState === 'auto' || saved.linkState === 'enable' || saved.linkState === 'disable') && differs(saved.linkState, now?.linkState)) {
+    opts.state = saved.linkState;
+  }
+  if (differs(saved.minTxRate, now?.minTxRate) || differs(saved.maxTxRate, now?.maxTxRate)) {
+    if (saved.minTxRate !== undefined) opts.minTxRate = saved.minTxRate;
+    if (saved.maxTxRate !== undefined) opts.maxTxRate = saved.maxTxRate;
+  }
   await ipLink.setVf(t.pf, t.vfIndex, opts);
   if (t.netdev !== undefined && (await ipLink.show(t.netdev)) !== undefined) {
     await ipLink.set(t.netdev, {

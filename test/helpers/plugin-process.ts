@@ -29,6 +29,8 @@ export interface PluginOptions {
   name?: string;
   /** listen on http://127.0.0.1:<port> instead of the unix socket (the upstream kuryr.spec set-up) */
   tcpPort?: number;
+  /** environment variables added to (or overriding) the test's own for the plugin process (e.g. PATH) */
+  env?: Record<string, string>;
 }
 
 export async function startPlugin(opts: PluginOptions): Promise<PluginProcess> {
@@ -53,6 +55,7 @@ export async function startPlugin(opts: PluginOptions): Promise<PluginProcess> {
   const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, [join(REPO, 'bin/kuryr.js'), 'serve', '--config-file', configFile], {
     stdio: ['ignore', fd, fd],
+    ...(opts.env === undefined ? {} : { env: { ...process.env, ...opts.env } }),
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 30_000;
