@@ -33,8 +33,8 @@ export async function createEndpoint(ctx: HandlerContext, req: CreateEndpointReq
     if (ctx.config.neutron.vifPluggingIsFatal) port = await waitForActive(ctx, port);
     ctx.log.info({ endpointId: req.EndpointID, portId: port.id, vifType: port['binding:vif_type'] }, 'endpoint created');
     // dockerd already has a MAC when the user gave --mac-address (and we applied it to the port); otherwise
-    // the Neutron port's MAC becomes the container's. SR-IOV drivers keep whatever dockerd has.
-    if (dockerMac === undefined && !driver.keepsDockerMac) return { Interface: { MacAddress: port.mac_address } };
+    // the Neutron port's MAC becomes the container's — for a VF too, where it equals the admin MAC set on the PF
+    if (dockerMac === undefined) return { Interface: { MacAddress: port.mac_address } };
     return { Interface: {} };
   }, (label, error) => ctx.log.error({ endpointId: req.EndpointID, step: label, err: error }, 'rollback step failed')));
 }

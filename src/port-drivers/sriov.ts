@@ -86,7 +86,6 @@ export function createSriovPortDriver(deps: SriovDeps): PortDriver & { release(r
     release: (rec, port) => releaseVf(rec, port),
     kind: 'sriov',
     supportedBindings: ['hw_veb'],
-    keepsDockerMac: false,
 
     async prepareBinding({ endpointId, port, network, vnicType }) {
       if (vnicType !== 'direct') {

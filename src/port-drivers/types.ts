@@ -21,8 +21,6 @@ export interface BindingPreparation {
 export interface PortDriver {
   readonly kind: PortDriverName;
   readonly supportedBindings: readonly BindingDriverName[];
-  /** true when dockerd must keep the MAC it has (SR-IOV); CreateEndpoint then never returns a MAC */
-  readonly keepsDockerMac: boolean;
   /** before the port is bound to this host: choose host resources and say what Neutron must be told */
   prepareBinding?(req: { endpointId: string; port: NeutronPort | undefined; network: NeutronNetwork; vnicType: string }): Promise<BindingPreparation>;
   createHostIface(req: HostIfaceRequest): Promise<void>;

@@ -20,7 +20,6 @@ export function createVethPortDriver(binding: VethPlugger): PortDriver {
   return {
     kind: 'veth',
     supportedBindings: ['veth'],
-    keepsDockerMac: false,
     async createHostIface({ endpointId, port, network }) {
       await binding.plug({
         portId: port.id,

@@ -44,7 +44,6 @@ export function recordingPortDriver(kind: 'veth' | 'sriov' = 'veth'): RecordingP
   const d: RecordingPortDriver = {
     kind,
     supportedBindings: kind === 'veth' ? ['veth'] : ['hw_veb'],
-    keepsDockerMac: kind === 'sriov',
     plugged: new Map(),
     calls: [],
     failCreate: undefined,
