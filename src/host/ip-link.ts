@@ -64,6 +64,8 @@ export type MacvlanMode = 'bridge' | 'private' | 'vepa' | 'passthru' | 'source';
 
 export interface AddMacvlanOptions {
   mode?: MacvlanMode;
+  /** a macvtap (tap-backed macvlan, what vnic_type macvtap means) instead of a macvlan */
+  tap?: boolean;
   mtu?: number;
   address?: string;
   /** create the child directly in this netns (its parent stays where it is) */
@@ -464,7 +466,7 @@ export function createIpLink(exec: Exec, opts: { netns?: string; ipPath?: string
     if (o.mtu !== undefined) args.push('mtu', String(assertMtu(o.mtu)));
     if (o.address !== undefined) args.push('address', assertMac(o.address));
     if (o.netns !== undefined) args.push('netns', assertNetnsRef(o.netns, 'netns'));
-    args.push('type', 'macvlan', 'mode', mode);
+    args.push('type', o.tap === true ? 'macvtap' : 'macvlan', 'mode', mode);
     await run(args);
   }
 

@@ -36,13 +36,13 @@ export function createLinkEmulation() {
     for (const o of [...links.values()]) {
       if (o.ns === l.ns && o.master === l.ifname) o.master = undefined;
       // deleting one end of a veth deletes the pair; macvlan children go with their lower device
-      if (o.peerIndex === l.ifindex && (o.kind === 'veth' || o.kind === 'macvlan')) remove(o);
+      if (o.peerIndex === l.ifindex && (o.kind === 'veth' || o.kind === 'macvlan' || o.kind === 'macvtap')) remove(o);
     }
   }
   function operstate(l: FakeLink): string {
     if (!l.up) return 'DOWN';
     const peer = l.peerIndex === undefined ? undefined : links.get(l.peerIndex);
-    if (l.kind === 'veth' || l.kind === 'macvlan') return peer?.up === true ? 'UP' : 'LOWERLAYERDOWN';
+    if (l.kind === 'veth' || l.kind === 'macvlan' || l.kind === 'macvtap') return peer?.up === true ? 'UP' : 'LOWERLAYERDOWN';
     if (l.kind === 'bridge') {
       const members = list(l.ns).filter((m) => m.master === l.ifname);
       if (members.length === 0) return 'UNKNOWN';
@@ -189,11 +189,11 @@ export function createLinkEmulation() {
         else throw new Error(`FakeExec: unsupported bridge option ${String(rest[k])}`);
       }
       apply(b, head.attrs);
-    } else if (kind === 'macvlan') {
+    } else if (kind === 'macvlan' || kind === 'macvtap') {
       if (parent === undefined) throw new Failure(2, 'RTNETLINK answers: Invalid argument');
       const p = get(parent, ns);
       if (p === undefined) notFound(parent);
-      const m = create(targetNs, name, 'macvlan');
+      const m = create(targetNs, name, kind);
       m.peerIndex = p.ifindex;
       m.mtu = p.mtu;
       const rest = typeArgs.slice(2);
