@@ -2,6 +2,7 @@
 // plugin's registry print as one line (code and message) with exit status 1; anything else prints its stack.
 import { Command } from 'commander';
 import { isPluginError } from '../errors.ts';
+import { registerConfigCommands } from './config.ts';
 import { serve } from './serve.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -18,6 +19,7 @@ export function buildCli(): Command {
       const configFile = o.configFile.length > 0 || o.configDir.length > 0 ? o.configFile : ['/etc/kuryr/kuryr.conf'];
       await serve({ configFile, configDir: o.configDir });
     });
+  registerConfigCommands(program);
   return program;
 }
 
