@@ -42,6 +42,9 @@ export const ERROR_CODES = {
   ERR_SRIOV_DEVICE: 'the PCI device or netdev does not exist, or is not an SR-IOV VF/PF',
   ERR_SRIOV_PF_NETDEV: "the VF's physical function has no netdev in this network namespace",
   ERR_SRIOV_SYSFS: 'the SR-IOV sysfs layout is inconsistent (VF missing from its PF, several netdevs, bad counts)',
+  ERR_VF_IN_USE: 'kuryr vf release: the VF is held by an endpoint that is still alive (or whose state cannot be checked)',
+  ERR_PERMISSION: 'the command needs access it does not have (run it as root)',
+  ERR_PLUGIN_UNREACHABLE: 'the running plugin (it holds the instance lock) did not answer on its kuryr_uri',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

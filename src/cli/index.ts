@@ -3,7 +3,9 @@
 import { Command } from 'commander';
 import { isPluginError } from '../errors.ts';
 import { registerConfigCommands } from './config.ts';
+import { registerDoctorCommand } from './doctor.ts';
 import { serve } from './serve.ts';
+import { registerVfCommands } from './vf.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -20,6 +22,8 @@ export function buildCli(): Command {
       await serve({ configFile, configDir: o.configDir });
     });
   registerConfigCommands(program);
+  registerDoctorCommand(program);
+  registerVfCommands(program);
   return program;
 }
 

@@ -21,6 +21,9 @@ import { nameIdentity, tagIdentity } from '../neutron/identity.ts';
 import { createNeutronHttpClient } from '../neutron/http-client.ts';
 import { createPortDriverRegistry } from '../port-drivers/registry.ts';
 import { createSriovPortDriver } from '../port-drivers/sriov.ts';
+import { vfAdminRoutes } from '../doctor/vf-release.ts';
+import { createPluginMetrics } from '../metrics/plugin-metrics.ts';
+import { startMetricsServer, type MetricsServer } from '../metrics/server.ts';
 import { createVethPortDriver } from '../port-drivers/veth.ts';
 import { listen, parseKuryrUri } from '../server/listener.ts';
 import { createServer } from '../server/server.ts';
@@ -41,6 +44,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const log: Logger = pino({ level: config.default.debug ? 'debug' : 'info', base: { pid: process.pid } },
     config.default.logFile ? pino.destination({ dest: config.default.logFile, mkdir: true }) : pino.destination(2));
   for (const w of warnings) log.warn({ config: true }, w);
+  const metrics = config.default.metricsUri === undefined ? undefined
+    : createPluginMetrics({ onCollectorError: (err) => log.warn({ err }, 'metrics collector failed') });
 
   const neutron = createNeutronHttpClient({
     auth: config.neutron.auth,
@@ -50,6 +55,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     ...(config.neutron.cafile === undefined ? {} : { cafile: config.neutron.cafile }),
     insecure: config.neutron.insecure,
     logger: log,
+    ...(metrics === undefined ? {} : { onCall: metrics.neutronCall }),
   });
   const target = parseKuryrUri(config.default.kuryrUri);
   const features = await probeExtensions(neutron, systemClock, log);
@@ -60,11 +66,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const ipLink = createIpLink(exec);
   const veth = createVethBinding({ ipLink, exec, bindir: config.default.bindir });
   const ledger = createFileVfLedger(join(config.default.statePath, 'sriov-state.json'));
+  const sysfs = createSysfs(config.sriov.sysfsRoot);
+  const sriovSettings = { physnets: config.sriov.physicalDeviceMappings, excluded: config.sriov.excludeDevices };
   const sriov = config.default.enabledPortDrivers.includes('sriov')
-    ? createSriovPortDriver({
-      sysfs: createSysfs(config.sriov.sysfsRoot), ipLink, neutron, log, ledger,
-      settings: { physnets: config.sriov.physicalDeviceMappings, excluded: config.sriov.excludeDevices },
-    })
+    ? createSriovPortDriver({ sysfs, ipLink, neutron, log, ledger, settings: sriovSettings })
     : undefined;
   const ctx: HandlerContext = {
     config,
@@ -81,19 +86,33 @@ export async function serve(opts: ServeOptions): Promise<void> {
     adoptedAddresses: new Set(),
   };
 
-  const app = createServer(ctx, { logger: log, ...(await tlsOptions(config, target.kind === 'tcp' && target.tls)) });
+  const app = createServer(ctx, {
+    logger: log,
+    ...(await tlsOptions(config, target.kind === 'tcp' && target.tls)),
+    ...(metrics === undefined ? {} : { onCall: metrics.pluginCall }),
+    // `kuryr vf release` asks the running plugin, the ledger's single writer (docs/troubleshooting.md)
+    ...(sriov === undefined ? {} : {
+      adminRoutes: vfAdminRoutes({
+        ledger, neutron, host: config.default.host, pathExists: isLiveNetns, release: sriov.release, locks: ctx.locks,
+      }, (r) => metrics?.operatorReleased(r.forced)),
+    }),
+  });
   let reconciler: NodeJS.Timeout | undefined;
   if (sriov !== undefined) {
     const reconcile = () => reconcileVfs({
       ledger, neutron, host: config.default.host, log, release: sriov.release, locks: ctx.locks,
       pathExists: isLiveNetns,
-    }).then((r) => { if (r.released.length > 0) log.info({ released: r.released }, 'VF reconcile'); },
-      (err: unknown) => log.error({ err }, 'VF reconcile failed'));
+    }).then((r) => { metrics?.reconciled(r); if (r.released.length > 0) log.info({ released: r.released }, 'VF reconcile'); },
+      (err: unknown) => { metrics?.reconcileFailed(); log.error({ err }, 'VF reconcile failed'); });
     await reconcile();
     reconciler = setInterval(() => { void reconcile(); }, RECONCILE_INTERVAL_MS);
     reconciler.unref();
   }
-  const address = await listen(app, target);
+  if (metrics !== undefined && sriov !== undefined) metrics.watchVfs({ sysfs, settings: sriovSettings, ledger: () => ledger.read() });
+  const metricsServer: MetricsServer | undefined = metrics === undefined || config.default.metricsUri === undefined ? undefined
+    : await startMetricsServer(metrics.registry, config.default.metricsUri, log);
+  if (metricsServer !== undefined) log.info({ address: metricsServer.address }, 'metrics at /metrics');
+  const address = await listen(app, target).catch(async (err: unknown) => { await metricsServer?.close(); throw err; });
   log.info({ address, host: config.default.host, portDrivers: config.default.enabledPortDrivers, identity: features.tags ? 'tags' : 'names' },
     'kuryr plugin serving');
   bootLog.flush?.();
@@ -104,7 +123,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping: finishing in-flight calls');
     if (reconciler !== undefined) clearInterval(reconciler);
-    app.close().then(releaseLock).then(
+    app.close().then(() => metricsServer?.close()).then(releaseLock).then(
       () => { log.info({}, 'stopped'); log.flush(); process.exit(0); },
       (err: unknown) => { log.error({ err }, 'error while stopping'); log.flush(); process.exit(1); });
   };

@@ -84,6 +84,8 @@ export function resolveConfig(sources: readonly ConfigSource[], ctx: ResolveCont
     debug: r.get(OPTIONS.debug),
     logFile,
   };
+  const metricsUri = r.get(OPTIONS.metricsUri);
+  if (metricsUri !== undefined) defaults.metricsUri = metricsUri;
   const binding: KuryrConfig['binding'] = {
     vethDstPrefix: r.get(OPTIONS.vethDstPrefix),
     defaultDriver: parseBindingDriverName(bindingDefaultRaw, { section: 'binding', option: bindingDefaultName }),

@@ -120,6 +120,18 @@ export const types = {
       (v) => v,
     ),
 
+  /** optional plain-HTTP listener `http://host:port` (no path, no TLS); empty = off */
+  httpListenUrl: (): OptionType<string | undefined> =>
+    single(
+      'URL (http://host:port)',
+      (raw) => {
+        if (raw === '') return ok(undefined);
+        const reason = httpListenProblem(raw);
+        return reason === undefined ? ok(raw) : bad(raw, reason);
+      },
+      (v) => v ?? '',
+    ),
+
   /** MultiStrOpt: every value, from every file, in order */
   multiStr: (): OptionType<string[]> => ({
     label: 'multi-valued str',
@@ -151,4 +163,19 @@ function listenUriProblem(raw: string): string | undefined {
     return undefined;
   }
   return 'must be unix:///path/to/socket or http://host:port';
+}
+
+function httpListenProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'must be http://host:port';
+  }
+  if (url.protocol !== 'http:') return 'must be http://host:port (plain HTTP; put a TLS proxy in front if needed)';
+  if (url.hostname === '') return 'needs a host (e.g. http://127.0.0.1:9465)';
+  if (url.port === '') return 'needs an explicit port (e.g. http://127.0.0.1:9465)';
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') return 'takes no path: metrics are served at /metrics';
+  if (url.username !== '' || url.password !== '') return 'takes no credentials';
+  return undefined;
 }

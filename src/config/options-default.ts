@@ -102,4 +102,11 @@ export const DEFAULT_OPTIONS = {
     section: 'DEFAULT', name: 'log_dir', type: types.optionalStr(), default: undefined, field: 'default.logFile',
     help: 'Directory for log_file; alone, it means <log_dir>/kuryr-server.log (oslo.log rule).',
   }),
+  // field null: the value lands in the optional KuryrConfig field default.metricsUri, which is absent when
+  // unset (so configurations without metrics compare equal to the plain defaults); build-config.ts sets it
+  metricsUri: opt({
+    section: 'DEFAULT', name: 'metrics_uri', type: types.httpListenUrl(), default: undefined, field: null,
+    help: 'Serve Prometheus metrics at <uri>/metrics (e.g. http://127.0.0.1:9465); empty = no metrics listener.',
+    upstreamDiff: 'new',
+  }),
 } as const;

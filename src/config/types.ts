@@ -65,6 +65,8 @@ export interface KuryrConfig {
     statePath: string;
     debug: boolean;
     logFile: string | undefined;
+    /** `http://host:port` of the Prometheus listener ([DEFAULT] metrics_uri); absent = no metrics */
+    metricsUri?: string;
   };
   binding: {
     vethDstPrefix: string;

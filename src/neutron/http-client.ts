@@ -37,6 +37,8 @@ export interface NeutronHttpClientOptions {
   dispatcher?: Dispatcher | undefined;
   clock?: Clock | undefined;
   logger?: NeutronLogger | undefined;
+  /** observes every HTTP exchange with Neutron (metrics); `status` null = no answer (transport failure) */
+  onCall?: ((call: { method: string; path: string; status: number | null; ms: number }) => void) | undefined;
   /** GET retry policy: attempts (default 3) and first back-off (default 200 ms, doubled each time) */
   retry?: { attempts?: number | undefined; backoffMs?: number | undefined } | undefined;
 }
@@ -187,9 +189,11 @@ export function createNeutronHttpClient(opts: NeutronHttpClientOptions): Neutron
       });
       const text = await res.body.text();
       logger?.debug({ method, path, status: res.statusCode, ms: clock.now() - started }, 'neutron call');
+      opts.onCall?.({ method, path, status: res.statusCode, ms: clock.now() - started });
       return { status: res.statusCode, text };
     } catch (cause) {
       logger?.debug({ method, path, status: null, ms: clock.now() - started, timedOut }, 'neutron call failed');
+      opts.onCall?.({ method, path, status: null, ms: clock.now() - started });
       throw neutronTransportError(cause, { method, path }, timedOut ? { timedOutAfterMs: opts.timeoutMs } : {});
     } finally {
       clearTimeout(timer);

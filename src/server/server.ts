@@ -4,8 +4,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { HandlerContext } from '../context.ts';
-import { InvalidRequestError } from '../errors.ts';
-import { errorReply, transportErrorReply } from './reply.ts';
+import { InvalidRequestError, NotFoundError, isPluginError } from '../errors.ts';
+import { errorReply, errorText, transportErrorReply } from './reply.ts';
 import { ROUTES, type Route } from './routes.ts';
 
 export interface ServerOptions {
@@ -13,6 +13,19 @@ export interface ServerOptions {
   https?: { cert: Buffer; key: Buffer };
   /** observe each finished call (metrics, tests) */
   onCall?: (method: string, outcome: 'ok' | 'error', ms: number) => void;
+  /**
+   * Operator endpoints served next to the Docker methods (e.g. POST /Kuryr.ReleaseVf for `kuryr vf release`):
+   * path → handler. JSON in and out; a PluginError answers 4xx/5xx with {"Err": "<CODE>: <message>"}.
+   */
+  adminRoutes?: Record<string, (body: unknown) => Promise<object>>;
+}
+
+/** HTTP status of a failed admin call: the caller's mistake, a refusal, or ours */
+function adminStatus(err: unknown): number {
+  if (err instanceof InvalidRequestError) return 400;
+  if (err instanceof NotFoundError) return 404;
+  if (isPluginError(err) && (err.code === 'ERR_VF_IN_USE' || err.code === 'ERR_STATE_LOCKED')) return 409;
+  return 500;
 }
 
 const DOCKER_CONTENT_TYPE = 'application/vnd.docker.plugins.v1+json';
@@ -64,6 +77,18 @@ export function createServer(ctx: HandlerContext, opts: ServerOptions): FastifyI
       opts.logger.debug({ method, ms: Math.round(ms), reqId: req.id }, 'call ok');
       opts.onCall?.(method, 'ok', ms);
       return reply.code(200).type(DOCKER_CONTENT_TYPE).send(outcome.value);
+    });
+  }
+  for (const [path, handle] of Object.entries(opts.adminRoutes ?? {})) {
+    app.post(path, { logLevel: 'warn' }, async (req, reply) => {
+      try {
+        const value = await handle(req.body ?? {});
+        opts.logger.info({ method: path.slice(1), reqId: req.id }, 'admin call ok');
+        return reply.code(200).type('application/json').send(value);
+      } catch (err) {
+        opts.logger.warn({ method: path.slice(1), reqId: req.id, err }, 'admin call failed');
+        return reply.code(adminStatus(err)).type('application/json').send({ Err: errorText(err, req.id) });
+      }
     });
   }
   return app;
