@@ -39,6 +39,20 @@ except ImportError:  # the DHCP half only needs the standard library
     service_base = None
 
 if service_base is not None:
+    # sqlite under a concurrently used neutron-server: a deferred transaction that read and then wants to
+    # write fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT under WAL; the busy timeout does not
+    # apply) whenever another request committed in between -- an HTTP 500 for a perfectly valid request.
+    # MySQL reports the same situation as a deadlock, which Neutron's API layer retries (retry_db_errors);
+    # telling oslo.db that this sqlite error is a deadlock gives the testbed the same retry. (BEGIN IMMEDIATE
+    # does not work here: sqlite's busy wait blocks eventlet's hub while another green thread holds the lock.)
+    from oslo_db import exception as _db_exc
+    from oslo_db.sqlalchemy import exc_filters as _exc_filters
+    from sqlalchemy import exc as _sa_exc
+
+    @_exc_filters.filters('sqlite', _sa_exc.OperationalError, r'.*database is locked')
+    def _sqlite_locked_is_a_deadlock(operational_error, _match, _engine_name, _is_disconnect):
+        raise _db_exc.DBDeadlock(operational_error)
+
     class FakeAgentEffects(service_base.ServicePluginBase):
         """Service plugin: bound ports go ACTIVE (like an L2 agent's update_device_up)."""
         supported_extension_aliases = []
