@@ -233,6 +233,11 @@ describe('SR-IOV end to end (fake PFs, veth VFs, real dockerd and Neutron)', () 
     const t0 = Date.now();
     await container(`${pre}-c-seed`, ['--net', dnet1, '--ip', ip1]);
     console.error(`# docker run with a pinned VF: ${Date.now() - t0} ms`);
+    // plugin side: how long CreateEndpoint (bind the port + program the VF) and Join took
+    for (const line of (await plugin.logs()).split('\n')) {
+      const m = /"method":"(NetworkDriver\.(?:CreateEndpoint|Join))","ms":(\d+)/.exec(line);
+      if (m) console.error(`# ${m[1]} for the VF endpoint: ${m[2]} ms`);
+    }
 
     const inside = await ifaceIn(tb, `${pre}-c-seed`, 'eth0');
     assert.equal(inside.mac, pre1.mac_address, "eth0's MAC is the port's");
