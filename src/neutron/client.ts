@@ -3,7 +3,7 @@
 // NotFoundError (404), ConflictError (409), UnavailableError (connect/timeout/5xx), PluginError
 // ERR_NEUTRON_AUTH (401 after one re-auth), ERR_NEUTRON_FORBIDDEN (403), InvalidRequestError (400).
 import type {
-  NeutronAgent, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSecurityGroup, NeutronSecurityGroupRule, NeutronSubnet,
+  NeutronAgent, NeutronNetwork, NeutronQosPolicy, NeutronPort, NeutronQuery, NeutronSecurityGroup, NeutronSecurityGroupRule, NeutronSubnet,
   NeutronSubnetPool,
 } from './types.ts';
 
@@ -52,4 +52,6 @@ export interface NeutronClient {
   /** GET /v2.0/extensions/{alias}: true if loaded, false on 404 */
   hasExtension(alias: string): Promise<boolean>;
   listAgents(q?: NeutronQuery): Promise<NeutronAgent[]>;
+  /** GET /v2.0/qos/policies/{id} (404 also when Neutron has no qos extension) */
+  getQosPolicy(id: string): Promise<NeutronQosPolicy>;
 }

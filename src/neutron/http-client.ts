@@ -15,7 +15,7 @@ import {
   createKeystoneSession, describeIdentity, normalizeNeutronBase, redactUrl, type EndpointInterface, type KeystoneSession,
 } from './keystone.ts';
 import type {
-  NeutronAgent, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSecurityGroup, NeutronSecurityGroupRule, NeutronSubnet,
+  NeutronAgent, NeutronQosPolicy, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSecurityGroup, NeutronSecurityGroupRule, NeutronSubnet,
   NeutronSubnetPool,
 } from './types.ts';
 
@@ -371,5 +371,6 @@ export function createNeutronHttpClient(opts: NeutronHttpClientOptions): Neutron
     },
 
     listAgents: (q) => list<NeutronAgent>('agents', q),
+    getQosPolicy: (id) => getOne<NeutronQosPolicy>('qos/policies', 'policy', id),
   };
 }

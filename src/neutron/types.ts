@@ -101,6 +101,14 @@ export interface NeutronSecurityGroup {
   [key: string]: unknown;
 }
 
+/** a QoS policy with its rules (Neutron's qos extension); only what an SR-IOV VF can enforce is read */
+export interface NeutronQosPolicy {
+  id: string;
+  name?: string;
+  rules: { type: string; max_kbps?: number; min_kbps?: number; direction?: string; [key: string]: unknown }[];
+  [key: string]: unknown;
+}
+
 export interface NeutronAgent {
   id: string;
   agent_type: string;

@@ -13,6 +13,7 @@ import type { NeutronNetwork, NeutronPort } from '../neutron/types.ts';
 import { pickVf, type VfCandidate } from '../sriov/allocator.ts';
 import { heldPcis, type VfLedger, type VfRecord } from '../sriov/ledger.ts';
 import { choosePf, macvtapName, netdevOfPci, restoreNetdev, snapshotNetdev } from '../sriov/passthrough.ts';
+import { ratesFromPolicy, type VfRates } from '../sriov/qos.ts';
 import { applyVf, restoreVf, snapshotVf } from '../sriov/vf-config.ts';
 import type { Log } from '../util/log.ts';
 import type { PortDriver } from './types.ts';
@@ -178,8 +179,7 @@ export function createSriovPortDriver(deps: SriovDeps): PortDriver & { release(r
         spoofchk: port.port_security_enabled ?? true,
         trust: profile['trusted'] === true || profile['trusted'] === 'true',
         linkState: port.admin_state_up ? (port['propagate_uplink_status'] === true ? 'auto' : undefined) : 'disable',
-        minTxRate: undefined,
-        maxTxRate: undefined,
+        ...(await portRates(port, network)),
         mtu: network.mtu,
       });
       if (rec.vnicType === 'macvtap') {
@@ -292,5 +292,18 @@ export function createSriovPortDriver(deps: SriovDeps): PortDriver & { release(r
     });
     await ipLink.set(netdev, { address: port.mac_address.toLowerCase(), ...(network.mtu === undefined ? {} : { mtu: network.mtu }) });
     log.info({ endpointId: rec.endpointId, portId: port.id, pci: rec.pci, pf: netdev }, 'PF configured for direct-physical');
+  }
+
+  /** tx rates from the port's (or its network's) QoS policy; none when Neutron has no QoS or no policy applies */
+  async function portRates(port: NeutronPort, network: NeutronNetwork): Promise<VfRates> {
+    const policyId = port['qos_policy_id'] ?? network['qos_policy_id'];
+    if (typeof policyId !== 'string' || policyId === '') return { minTxRate: undefined, maxTxRate: undefined };
+    try {
+      return ratesFromPolicy(await neutron.getQosPolicy(policyId));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      log.warn({ portId: port.id, policyId }, 'QoS policy not found; VF rates left unset');
+      return { minTxRate: undefined, maxTxRate: undefined };
+    }
   }
 }

@@ -31,16 +31,17 @@ async function rig(t: TestContext) {
     ],
   });
   const exec = createFakeExec();
-  exec.links.seed({ ifname: 'ens1f0', up: true, vfs: [{ mac: '02:aa:00:00:00:01', vlan: 7 }, { mac: '02:aa:00:00:00:02' }] });
+  const neutron = createFakeNeutron();
+  exec.links.seed({ ifname: 'ens1f0', up: true, vfs: [{ mac: '02:aa:00:00:00:01', vlan: 7, maxTxRate: 0 }, { mac: '02:aa:00:00:00:02' }] });
   exec.links.seed({ ifname: 'ens1f0v0', address: '02:aa:00:00:00:01', mtu: 9000 });
   exec.links.seed({ ifname: 'ens1f0v1', address: '02:aa:00:00:00:02', mtu: 9000 });
   exec.links.seed({ ifname: 'ens3f0', address: '02:bb:06:00:00:00', mtu: 9000, up: true });
   const driver = createSriovPortDriver({
-    sysfs: createSysfs(join(root, 'sys')), ipLink: createIpLink(exec), neutron: createFakeNeutron(), log: silentLog,
+    sysfs: createSysfs(join(root, 'sys')), ipLink: createIpLink(exec), neutron, log: silentLog,
     ledger: createFileVfLedger(join(root, 'state.json')),
     settings: { physnets: new Map([['physnet1', ['ens1f0', 'ens3f0']]]), excluded: new Map() },
   });
-  return { exec, driver };
+  return { exec, driver, neutron };
 }
 
 function port(id: string, vifType: string, profile: Record<string, unknown> = {}): NeutronPort {
@@ -98,4 +99,34 @@ test('direct-physical bound as anything but hostdev_physical is a binding failur
   await assert.rejects(driver.createHostIface({ endpointId: ep, port: p, network: NET, subnets: [] }),
     (e: unknown) => e instanceof PluginError && e.code === 'ERR_BINDING_FAILED' && /hostdev_physical/.test(e.message));
   await prep.undo();
+});
+
+test('QoS: the port policy\'s egress bandwidth limit and minimum become the VF rates (kbps → Mbps), then restored', async (t) => {
+  const { exec, driver, neutron } = await rig(t);
+  neutron.state.qosPolicies.set('qos-1', { id: 'qos-1', rules: [
+    { type: 'bandwidth_limit', max_kbps: 250_000, direction: 'egress' },
+    { type: 'bandwidth_limit', max_kbps: 1, direction: 'ingress' },
+    { type: 'minimum_bandwidth', min_kbps: 400, direction: 'egress' },
+  ] });
+  const ep = 'a'.repeat(64);
+  const prep = await driver.prepareBinding!({ endpointId: ep, port: undefined, network: NET, vnicType: 'direct' });
+  const p = { ...port('33333333-2222-3333-4444-555555555555', 'hw_veb', prep.body['binding:profile'] as Record<string, unknown>), qos_policy_id: 'qos-1' };
+  await driver.createHostIface({ endpointId: ep, port: p, network: NET, subnets: [] });
+  const vf = exec.links.get('ens1f0')!.vfs![0]!;
+  assert.equal(vf.maxTxRate, 250, '250 000 kbps egress limit = 250 Mbps');
+  assert.equal(vf.minTxRate, 1, 'a minimum under 1000 kbps rounds up to 1 Mbps, as the Neutron agent does');
+  await driver.deleteHostIface({ endpointId: ep, port: p });
+  const back = exec.links.get('ens1f0')!.vfs![0]!;
+  assert.equal(back.maxTxRate, 0);
+  assert.equal(back.minTxRate ?? 0, 0);
+});
+
+test('QoS: a policy Neutron does not know (no qos extension) leaves the rates alone', async (t) => {
+  const { exec, driver } = await rig(t);
+  const ep = 'b'.repeat(64);
+  const prep = await driver.prepareBinding!({ endpointId: ep, port: undefined, network: NET, vnicType: 'direct' });
+  const p = { ...port('44444444-2222-3333-4444-555555555555', 'hw_veb', prep.body['binding:profile'] as Record<string, unknown>), qos_policy_id: 'gone' };
+  await driver.createHostIface({ endpointId: ep, port: p, network: NET, subnets: [] });
+  assert.equal(exec.links.get('ens1f0')!.vfs![0]!.maxTxRate, 0);
+  await driver.deleteHostIface({ endpointId: ep, port: p });
 });

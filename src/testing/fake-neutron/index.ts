@@ -169,6 +169,13 @@ export function createFakeNeutron(opts: FakeNeutronOptions = {}): FakeNeutron {
       record({ op: 'hasExtension', method: 'GET', resource: 'extensions', id: alias });
       return state.extensions.has(alias);
     },
+    async getQosPolicy(id) {
+      return get('getQosPolicy', 'qos/policies', id, (site, i) => {
+        const p = state.qosPolicies.get(i);
+        if (p === undefined) throw fail(site, 404, 'QosPolicyNotFound', `QoS policy ${i} could not be found.`);
+        return p;
+      });
+    },
     async listAgents(q) {
       const fields = new Set(state.agents.flatMap((a) => Object.keys(a)));
       for (const f of ['id', 'agent_type', 'binary', 'host', 'alive', 'admin_state_up', 'topic']) fields.add(f);

@@ -38,6 +38,7 @@ export function createStore(opts: FakeNeutronOptions, bind: Store['bind']): Stor
     subnetpools: new Map(),
     ports: new Map(),
     securityGroups: new Map(),
+    qosPolicies: new Map(),
     agents: (opts.agents ?? []).map((a) => copy(a)),
     extensions: new Set(opts.extensions ?? ZED_EXTENSIONS),
   };

@@ -1,7 +1,7 @@
 // Public surface of the fake Neutron: its options, state, call log and FakeNeutron interface, the default
 // binding hook and the extension aliases it reports by default. Test-only (excluded from the build).
 import type { NeutronClient } from '../../neutron/client.ts';
-import type {
+import type { NeutronQosPolicy,
   NeutronAgent, NeutronNetwork, NeutronPort, NeutronQuery, NeutronSecurityGroup, NeutronSubnet, NeutronSubnetPool,
 } from '../../neutron/types.ts';
 import type { Clock } from '../../util/clock.ts';
@@ -46,6 +46,8 @@ export interface FakeNeutronState {
   ports: Map<string, NeutronPort>;
   /** security groups, each holding its rules; starts with the project's `default` group */
   securityGroups: Map<string, NeutronSecurityGroup>;
+  /** QoS policies (seed them directly; the testbed's Neutron has no qos extension) */
+  qosPolicies: Map<string, NeutronQosPolicy>;
   agents: NeutronAgent[];
   extensions: Set<string>;
 }
