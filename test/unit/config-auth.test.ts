@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ConfigError } from '../../src/errors.ts';
+import { configError, configErrorAsync } from '../helpers/config-errors.ts';
 import {
   cloudsYamlCandidates, loadConfig, parseConfigText, redactConfig, requestedCloudFor, type LoadConfigInput, type LoadedConfig,
 } from '../../src/config/load.ts';
@@ -15,27 +16,7 @@ type Env = Record<string, string | undefined>;
 
 const load = (text: string, env: Env = {}): LoadedConfig => parseConfigText(text, 'test.conf', { env, hostname: 'node-1' });
 
-function configError(fn: () => unknown, code: ConfigError['code'] = 'ERR_CONFIG_VALUE'): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected ${code}`);
-}
 
-async function configErrorAsync(p: Promise<unknown>, code: ConfigError['code'] = 'ERR_CONFIG_VALUE'): Promise<ConfigError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 const SECRET = 'S3cr3t-AppCred-Value';
 const APPCRED = [

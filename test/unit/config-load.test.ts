@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ConfigError } from '../../src/errors.ts';
+import { configError, configErrorAsync } from '../helpers/config-errors.ts';
 import {
   configDirEntries, envNameFor, loadConfig, parseConfigText, redactConfig, type LoadConfigInput, type LoadedConfig,
 } from '../../src/config/load.ts';
@@ -30,27 +31,7 @@ const PASSWORD_AUTH = [
 const load = (text: string, env: Record<string, string | undefined> = {}, hostname = 'node-1'): LoadedConfig =>
   parseConfigText(text, 'test.conf', { env, hostname });
 
-function configError(fn: () => unknown, code: ConfigError['code'] = 'ERR_CONFIG_VALUE'): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected ${code}`);
-}
 
-async function configErrorAsync(p: Promise<unknown>, code: ConfigError['code']): Promise<ConfigError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 const EXPECTED_DEFAULTS: KuryrConfig = {
   default: {
