@@ -8,26 +8,20 @@
 // 50 `docker rm -f` at once give every VF back exactly as it was, empty the ledger and delete every port.
 // CIDR of this file: 10.96.x.0/24; VLAN: one free one in physnet1 100–200.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import {
   buildSysfsTree, fakePfStates, writeFakeSriovState, type FakePfState, type SysfsTreeSpec,
 } from '../../src/testing/sysfs-tree.ts';
-import { Cleanup, create, getPorts, idTags, type NeutronPort } from '../helpers/e2e.ts';
+import { Cleanup, create, getPorts, idTags } from '../helpers/e2e.ts';
 import { deleteNetworkDeep, sweepKuryrLeftovers } from '../helpers/e2e-sweep.ts';
+import { FAKE_IP_DIR, ip, type LedgerRecord, type SriovPort } from '../helpers/sriov-e2e.ts';
 import { cleanupPluginDir, startPlugin, type PluginProcess } from '../helpers/plugin-process.ts';
 import { docker, neutronGet, testbed, type Testbed } from '../helpers/testbed.ts';
 
-const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const FAKE_IP_DIR = join(REPO, 'test/helpers/fake-ip');
-const IP = '/usr/sbin/ip';
 
 const N = 50;
 const VFS_PER_PF = 32;
@@ -35,20 +29,7 @@ const VFS_PER_PF = 32;
 const PF0_VFS = Array.from({ length: VFS_PER_PF }, (_, i) => `0000:05:${(0x10 + (i >> 3)).toString(16)}.${i & 7}`);
 const PF1_VFS = Array.from({ length: VFS_PER_PF }, (_, i) => `0000:86:${(0x01 + (i >> 3)).toString(16).padStart(2, '0')}.${i & 7}`);
 
-interface SriovPort extends NeutronPort {
-  'binding:vnic_type': string;
-  'binding:profile': Record<string, unknown>;
-}
-interface LedgerRecord { endpointId: string; portId: string; pci: string; pf: string; vfIndex: number; sandboxKey?: string }
 
-async function ip(args: string[], allowFail = false): Promise<string> {
-  try {
-    return (await run(IP, args)).stdout;
-  } catch (e) {
-    if (allowFail) return '';
-    throw e;
-  }
-}
 /** runs fn over items with at most `width` at a time, results in order */
 async function pool<T, R>(items: readonly T[], width: number, fn: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);

@@ -12,47 +12,27 @@
 // reconcile, (e) a second instance on the same state_path refuses to start.
 // CIDRs of this file: 10.94.x.0/24, 10.95.x.0/24; VLANs: two free ones in physnet1 100–200.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import {
   buildSysfsTree, fakePfStates, writeFakeSriovState, type FakePfState, type SysfsTreeSpec,
 } from '../../src/testing/sysfs-tree.ts';
 import {
-  Cleanup, create, deleteIfExists, endpointOf, getPort, ifaceIn, kuryrTags, ping, portsForEndpoint, type NeutronPort,
+  Cleanup, create, deleteIfExists, endpointOf, getPort, ifaceIn, kuryrTags, ping, portsForEndpoint,
 } from '../helpers/e2e.ts';
 import { deleteNetworkDeep, sweepKuryrLeftovers } from '../helpers/e2e-sweep.ts';
+import { FAKE_IP_DIR, ip, type LedgerRecord, type SriovPort } from '../helpers/sriov-e2e.ts';
 import { cleanupPluginDir, startPlugin, type PluginProcess } from '../helpers/plugin-process.ts';
 import { docker, neutronGet, testbed, type Testbed } from '../helpers/testbed.ts';
 
-const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const FAKE_IP_DIR = join(REPO, 'test/helpers/fake-ip');
-const IP = '/usr/sbin/ip';
 
 const INTEL_VFS = ['0000:03:10.0', '0000:03:10.2', '0000:03:10.4', '0000:03:10.6'];
 const MLX_VFS = ['0000:82:00.2', '0000:82:00.3', '0000:82:00.4', '0000:82:00.5'];
 
-interface SriovPort extends NeutronPort {
-  'binding:vnic_type': string;
-  'binding:profile': Record<string, unknown>;
-  'binding:vif_details': Record<string, unknown>;
-}
-interface LedgerRecord { endpointId: string; portId: string; pci: string; pf: string; vfIndex: number; sandboxKey?: string }
 
-async function ip(args: string[], allowFail = false): Promise<string> {
-  try {
-    return (await run(IP, args)).stdout;
-  } catch (e) {
-    if (allowFail) return '';
-    throw e;
-  }
-}
 async function link(name: string, ns?: string): Promise<{ ifname: string; ifindex: number; address: string; mtu: number } | undefined> {
   const out = await ip([...(ns === undefined ? [] : ['-n', ns]), '-json', 'link', 'show', 'dev', name], true);
   if (out.trim() === '') return undefined;
