@@ -99,7 +99,8 @@ print_table() {
     [ "$(dk inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ] || { printf "$fmt" "$c" '(not running)' - - - - - - -; continue; }
     eid=$(ctr_net "$c" EndpointID)
     ip=$(dk exec "$c" ip -4 -o addr show dev eth0 2>/dev/null | awk '{ print $4; exit }')
-    mac=$(dk exec "$c" cat /sys/class/net/eth0/address 2>/dev/null || true)
+    # ask `ip` in the container (its own namespace); the container's /sys may show the host's links
+    mac=$(dk exec "$c" ip -o link show dev eth0 2>/dev/null | sed -n 's#.* link/ether \([0-9a-f:]*\) .*#\1#p' || true)
     port=$(curl -sf "$NEUTRON_URL/v2.0/ports?tags=kuryr.net.uuid.lh:${eid:0:32}" | jq -c '.ports[0] // empty' || true)
     [ -n "$port" ] || port=$(curl -sf "$NEUTRON_URL/v2.0/ports?device_id=$eid" | jq -c '.ports[0] // empty' || true)
     if [ -z "$port" ]; then

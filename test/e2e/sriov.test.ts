@@ -224,8 +224,11 @@ describe('SR-IOV end to end (fake PFs, veth VFs, real dockerd and Neutron)', () 
     assert.deepEqual(inside.v4, [ip1]);
     assert.equal(inside.mtu, 1500, 'the network MTU');
     // eth0 IS the VF netdev: the same veth, its peer on the switch bridge; gone from the host namespace
-    const iflink = Number((await docker(tb, ['exec', `${pre}-c-seed`, 'cat', '/sys/class/net/eth0/iflink'])).stdout);
-    assert.equal(iflink, (await link(peerOf(netdev), swNs))!.ifindex);
+    // the peer's ifindex as the container's own namespace reports it (`eth0@ifN`): ask `ip`, not /sys, which
+    // may show another namespace's links when the container's /sys is not its own
+    const shown = (await docker(tb, ['exec', `${pre}-c-seed`, 'ip', '-o', 'link', 'show', 'eth0'])).stdout;
+    const iflink = Number(/^\d+: eth0@if(\d+):/.exec(shown)?.[1]);
+    assert.equal(iflink, (await link(peerOf(netdev), swNs))!.ifindex, shown);
     assert.equal(await link(netdev), undefined, `${netdev} moved into the container`);
 
     const log = await calls('ens1f0');
