@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { loadConfigFromDisk, redactConfig } from '../config/load.ts';
-import { checkDriverCompatibility } from '../config/drivers.ts';
+import { checkDriverCompatibility, checkDriversBuilt } from '../config/drivers.ts';
 import type { KuryrConfig } from '../config/types.ts';
 import { renderKuryrConf } from '../deploy/render.ts';
 import { chartValuesJsonSchema } from '../deploy/values-schema.ts';
@@ -77,6 +77,7 @@ export async function configCheck(opts: ConfigCheckOptions, io: ConfigCliIo = pr
     ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
   });
   checkDriverCompatibility(config);
+  checkDriversBuilt(config);
   io.out(['ok', ...describeConfig(config).map((l) => `  ${l}`), ...warnings.map((w) => `warning: ${w}`)].join('\n') + '\n');
 }
 

@@ -13,6 +13,7 @@ import type { DoctorDeps, DoctorReport } from '../doctor/types.ts';
 import { createSysfs } from '../host/sysfs.ts';
 import { createNeutronHttpClient } from '../neutron/http-client.ts';
 import { createFileVfLedger } from '../sriov/ledger.ts';
+import { instanceLockHeld } from '../state/instance-lock.ts';
 
 export const DEFAULT_CONFIG_FILE = '/etc/kuryr/kuryr.conf';
 /** doctor waits at most this long for Neutron/Keystone (the configured timeout is for a running plugin) */
@@ -29,14 +30,6 @@ export function configFilesFor(configFile: readonly string[], configDir: readonl
   return configFile.length > 0 || configDir.length > 0 ? [...configFile] : [DEFAULT_CONFIG_FILE];
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function realDoctorDeps(opts: Pick<DoctorCliOptions, 'configFile' | 'configDir'>, env: NodeJS.ProcessEnv = process.env): DoctorDeps {
   const configFiles = configFilesFor(opts.configFile, opts.configDir);
@@ -56,7 +49,7 @@ export function realDoctorDeps(opts: Pick<DoctorCliOptions, 'configFile' | 'conf
     sysfs: (root) => createSysfs(root),
     readFile: (path) => readFile(path, 'utf8'),
     readLedger: (statePath) => createFileVfLedger(join(statePath, 'sriov-state.json')).read(),
-    pidAlive,
+    lockHeld: (path) => instanceLockHeld(path),
     probeSocket: (target) => probeSocket(target),
     probeDocker: (name) => probeDocker(env, name),
     root: process.getuid?.() === 0,

@@ -5,6 +5,7 @@ import { isPluginError } from '../errors.ts';
 import { registerConfigCommands } from './config.ts';
 import { registerDoctorCommand } from './doctor.ts';
 import { serve } from './serve.ts';
+import { packageVersion } from './version.ts';
 import { registerVfCommands } from './vf.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -12,6 +13,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function buildCli(): Command {
   const program = new Command('kuryr')
     .description('Docker network + IPAM plugin backed by OpenStack Neutron')
+    .version(`kuryr-libnetwork ${packageVersion()} (node ${process.version})`, '-V, --version', 'print the version and exit')
     .showHelpAfterError();
   program.command('serve')
     .description('run the plugin in the foreground (JSON logs on stderr)')

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
 import { loadConfigFromDisk } from '../config/load.ts';
-import { checkDriverCompatibility } from '../config/drivers.ts';
+import { checkDriverCompatibility, checkDriversBuilt } from '../config/drivers.ts';
 import type { KuryrConfig } from '../config/types.ts';
 import type { HandlerContext } from '../context.ts';
 import { createVethBinding } from '../binding/veth.ts';
@@ -15,7 +15,7 @@ import { createIpLink } from '../host/ip-link.ts';
 import { createSysfs } from '../host/sysfs.ts';
 import { createFileVfLedger } from '../sriov/ledger.ts';
 import { isLiveNetns, reconcileVfs } from '../sriov/reconcile.ts';
-import { acquireInstanceLock } from '../state/file-store.ts';
+import { acquireInstanceLock } from '../state/instance-lock.ts';
 import { probeExtensions } from '../neutron/extensions.ts';
 import { nameIdentity, tagIdentity } from '../neutron/identity.ts';
 import { createNeutronHttpClient } from '../neutron/http-client.ts';
@@ -29,6 +29,7 @@ import { listen, parseKuryrUri } from '../server/listener.ts';
 import { createServer } from '../server/server.ts';
 import { systemClock } from '../util/clock.ts';
 import { createKeyedMutex } from '../util/keyed-mutex.ts';
+import { packageVersion } from './version.ts';
 
 /** how often the VF ledger is checked against Neutron and the host */
 const RECONCILE_INTERVAL_MS = 60_000;
@@ -41,6 +42,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     configFiles: opts.configFile, configDirs: opts.configDir, env: process.env, hostname: hostname(),
   });
   checkDriverCompatibility(config);
+  checkDriversBuilt(config);
   const log: Logger = pino({ level: config.default.debug ? 'debug' : 'info', base: { pid: process.pid } },
     config.default.logFile ? pino.destination({ dest: config.default.logFile, mkdir: true }) : pino.destination(2));
   for (const w of warnings) log.warn({ config: true }, w);
@@ -113,7 +115,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     : await startMetricsServer(metrics.registry, config.default.metricsUri, log);
   if (metricsServer !== undefined) log.info({ address: metricsServer.address }, 'metrics at /metrics');
   const address = await listen(app, target).catch(async (err: unknown) => { await metricsServer?.close(); throw err; });
-  log.info({ address, host: config.default.host, portDrivers: config.default.enabledPortDrivers, identity: features.tags ? 'tags' : 'names' },
+  log.info({ address, version: packageVersion(), host: config.default.host, portDrivers: config.default.enabledPortDrivers, identity: features.tags ? 'tags' : 'names' },
     'kuryr plugin serving');
   bootLog.flush?.();
 

@@ -22,7 +22,7 @@ import { createSriovPortDriver } from '../port-drivers/sriov.ts';
 import { parseKuryrUri, type ListenTarget } from '../server/listener.ts';
 import { createFileVfLedger } from '../sriov/ledger.ts';
 import { isLiveNetns } from '../sriov/reconcile.ts';
-import { acquireInstanceLock } from '../state/file-store.ts';
+import { acquireInstanceLock } from '../state/instance-lock.ts';
 import type { Log } from '../util/log.ts';
 import { configFilesFor, type CliIo } from './doctor.ts';
 

@@ -1,11 +1,17 @@
 // Port- and binding-driver names from kuryr.conf: parsing short names / upstream module paths into
-// PortDriverName / BindingDriverName, and the start-up compatibility checks of spec §10.1. Pure: it knows
-// names and the port→binding support table only; it never loads or builds a driver.
+// PortDriverName / BindingDriverName, the start-up compatibility checks, and which port drivers this build
+// has. Pure: it knows names and the port→binding support table only; it never loads or builds a driver.
 import { ConfigError } from '../errors.ts';
 import type { BindingDriverName, KuryrConfig, PortDriverName } from './types.ts';
 
 export const PORT_DRIVER_NAMES: readonly PortDriverName[] = ['veth', 'sriov', 'nested', 'vlan'];
 export const BINDING_DRIVER_NAMES: readonly BindingDriverName[] = ['veth', 'hw_veb', 'macvlan', 'ipvlan', 'vlan'];
+
+/**
+ * The port drivers this build implements (cli/serve.ts has a factory for each). Upstream also names nested and
+ * vlan; a configuration enabling them parses, but checkDriversBuilt refuses it, as serve does.
+ */
+export const BUILT_PORT_DRIVERS: readonly PortDriverName[] = ['veth', 'sriov'];
 
 export const PORT_DRIVER_MODULE_PREFIX = 'kuryr_libnetwork.port_driver.drivers.';
 export const BINDING_DRIVER_MODULE_PREFIX = 'kuryr.lib.binding.drivers.';
@@ -151,4 +157,16 @@ export function checkDriverCompatibility(cfg: KuryrConfig): void {
         `but supports only: ${list(SUPPORTED_BINDINGS[defaultPort])}`,
     );
   }
+}
+
+/**
+ * Refuse enabled port drivers this build does not implement (ERR_CONFIG_DRIVER), so that `kuryr config check`
+ * and `kuryr config render` refuse what `kuryr serve` refuses.
+ */
+export function checkDriversBuilt(cfg: KuryrConfig): void {
+  const missing = cfg.default.enabledPortDrivers.filter((p) => !BUILT_PORT_DRIVERS.includes(p));
+  if (missing.length === 0) return;
+  throw driverError({ section: 'DEFAULT', option: 'enabled_port_drivers' }, list(cfg.default.enabledPortDrivers),
+    `port driver${missing.length > 1 ? 's' : ''} ${list(missing)} ${missing.length > 1 ? 'are' : 'is'} not implemented in this build ` +
+    `(it has ${list(BUILT_PORT_DRIVERS)}); remove ${list(missing)}`);
 }

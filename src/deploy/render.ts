@@ -7,7 +7,7 @@
 // writes or quotes a secret (secrets are refused in `conf`, the password lives in the chart's Secret).
 import { z } from 'zod';
 import {
-  BINDING_DRIVER_MODULE_PREFIX, PORT_DRIVER_MODULE_PREFIX, checkDriverCompatibility,
+  BINDING_DRIVER_MODULE_PREFIX, PORT_DRIVER_MODULE_PREFIX, checkDriverCompatibility, checkDriversBuilt,
 } from '../config/drivers.ts';
 import { DEFAULT_SECTION, normalizeSectionName } from '../config/ini.ts';
 import { envNameFor, parseConfigText } from '../config/load.ts';
@@ -210,7 +210,7 @@ export function renderKuryrConf(input: unknown): RenderResult {
     const addedBinding = ensureDriver(section('binding'), OPTIONS.bindingEnabledDrivers, HW_VEB_BINDING_DRIVER, BINDING_DRIVER_MODULE_PREFIX);
     notes.push('network.kuryr.sriov.enabled = true: the sriov port driver and the hw_veb binding driver are enabled' +
       (addedPort || addedBinding ? ' (added to what conf.kuryr lists)' : ''));
-    notes.push(`SR-IOV vnic types served: ${sriov.supported_vnic_types.join(', ')}`);
+    notes.push(`vnic types served: ${sriov.supported_vnic_types.join(', ')}`);
     for (const [key, o] of mapped) {
       const given = sriov[key as 'physical_device_mappings' | 'exclude_devices'];
       const text = formatOption(`network.kuryr.sriov.${key}`, given, o);
@@ -239,6 +239,7 @@ export function renderKuryrConf(input: unknown): RenderResult {
       hostname: 'render-check',
     });
     checkDriverCompatibility(loaded.config);
+    checkDriversBuilt(loaded.config);
   } catch (e) {
     if (!isPluginError(e)) throw e;
     throw new ConfigError(e.code, `the kuryr.conf rendered from these values would not load: ${e.message}`, {

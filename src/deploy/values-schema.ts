@@ -67,12 +67,35 @@ export const confSchema = z.object({
     .prefault({}),
 }).strict();
 
+/** vnic types a node can serve: normal (the veth port driver) and the ones the sriov port driver handles */
+export const CHART_VNIC_TYPES = ['normal', ...SRIOV_VNIC_TYPES] as const;
+const vnicTypeAlternation = CHART_VNIC_TYPES.join('|');
+/** the seed's spelling: one comma-separated string, e.g. "normal,direct,direct-physical,macvtap" */
+const vnicTypesString = z.string()
+  .regex(new RegExp(`^ *(?:${vnicTypeAlternation}) *(?:, *(?:${vnicTypeAlternation}) *)*$`),
+    `must be vnic types separated by commas (${CHART_VNIC_TYPES.join(', ')})`)
+  .transform((text) => text.split(',').map((t) => t.trim()) as Array<(typeof CHART_VNIC_TYPES)[number]>);
+/** what is wrong with a supported_vnic_types value, for the union's single message */
+function vnicTypesProblem(input: unknown): string {
+  const items: unknown[] = Array.isArray(input) ? input : typeof input === 'string' ? input.split(',').map((t) => t.trim()) : [input];
+  const known = CHART_VNIC_TYPES as readonly unknown[];
+  const bad = items.filter((t) => !known.includes(t));
+  const expected = `expected a list, or one comma-separated string, of: ${CHART_VNIC_TYPES.join(', ')}`;
+  if (items.length === 0 || (typeof input === 'string' && input.trim() === '')) return `names no vnic type; ${expected}`;
+  return `${bad.map((t) => JSON.stringify(t)).join(', ')} ${bad.length === 1 ? 'is not a vnic type' : 'are not vnic types'}; ${expected}`;
+}
+const vnicTypesSchema = z.union([z.array(z.enum(CHART_VNIC_TYPES)).min(1), vnicTypesString],
+  { error: (issue) => vnicTypesProblem(issue.input) })
+  .transform((types) => [...new Set(types)])
+  .default(['direct'])
+  .describe(`Neutron vnic types the nodes serve, as a list or one comma-separated string: ${CHART_VNIC_TYPES.join(', ')} ` +
+    '(normal is served by the veth port driver, the others by the sriov port driver).');
+
 export const sriovValuesSchema = z.object({
   enabled: z.boolean().default(false)
     .describe('Add the sriov port driver and the hw_veb binding driver to kuryr.conf, mount /sys read-write and ' +
       'run only on nodes labelled labels.sriov.'),
-  supported_vnic_types: z.array(z.enum(SRIOV_VNIC_TYPES)).min(1).default(['direct'])
-    .describe(`Neutron vnic types the SR-IOV nodes serve (the sriov port driver handles ${SRIOV_VNIC_TYPES.join(', ')}).`),
+  supported_vnic_types: vnicTypesSchema,
   physical_device_mappings: z.union([z.array(listItem), oneLine]).default([])
     .describe('[sriov] physical_device_mappings: physnet:PF entries (Neutron SR-IOV agent syntax) VFs are allocated from.'),
   exclude_devices: z.union([z.array(listItem), oneLine]).default([])

@@ -3,12 +3,10 @@
 // a secret (the summary is built from redactConfig's output, and load errors never quote secret values).
 import type { LoadedConfig } from '../config/build-config.ts';
 import { redactConfig } from '../config/secrets.ts';
-import type { KuryrConfig, PortDriverName } from '../config/types.ts';
+import { BUILT_PORT_DRIVERS } from '../config/drivers.ts';
+import type { KuryrConfig } from '../config/types.ts';
 import { isPluginError } from '../errors.ts';
 import { check, type CheckResult, type DoctorDeps } from './types.ts';
-
-/** The port drivers cli/serve.ts can build (its createPortDriverRegistry factories). */
-export const BUILT_PORT_DRIVERS: readonly PortDriverName[] = ['veth', 'sriov'];
 
 export async function checkConfig(deps: Pick<DoctorDeps, 'loadConfig' | 'configSources'>): Promise<{ results: CheckResult[]; loaded?: LoadedConfig }> {
   const files = deps.configSources.map((f) => `read: ${f}`);

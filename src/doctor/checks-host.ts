@@ -26,7 +26,7 @@ export interface LockState {
 }
 
 /** `<state_path>/kuryr.lock`: the pid of the plugin holding it (undefined when there is no lock file). */
-export async function readLock(deps: Pick<DoctorDeps, 'readFile' | 'pidAlive'>, statePath: string): Promise<LockState> {
+export async function readLock(deps: Pick<DoctorDeps, 'readFile' | 'lockHeld'>, statePath: string): Promise<LockState> {
   const path = join(statePath, 'kuryr.lock');
   let text: string;
   try {
@@ -37,17 +37,18 @@ export async function readLock(deps: Pick<DoctorDeps, 'readFile' | 'pidAlive'>, 
   }
   const pid = Number(text.trim());
   const valid = Number.isInteger(pid) && pid > 0;
-  return { path, pid: valid ? pid : undefined, alive: valid && deps.pidAlive(pid) };
+  // held is decided by the kernel's lock, not by the pid: a pid in a stale file may belong to anyone now
+  return { path, pid: valid ? pid : undefined, alive: valid && (await deps.lockHeld(path).catch(() => false)) === true };
 }
 
 export function describeLock(lock: LockState): string {
   if (lock.unreadable !== undefined) return `instance lock ${lock.path}: cannot be read (${lock.unreadable})`;
   if (lock.pid === undefined) return `instance lock ${lock.path}: not held (no plugin running on this state_path)`;
-  return `instance lock ${lock.path}: pid ${lock.pid} (${lock.alive ? 'alive: a plugin is running' : 'dead: a stale lock, taken over at the next start'})`;
+  return `instance lock ${lock.path}: pid ${lock.pid} (${lock.alive ? 'held: a plugin is running' : 'not held: a stale lock file, taken over at the next start'})`;
 }
 
 /** `state`: the VF ledger parses; returns it for the PF checks (undefined when it could not be read). */
-export async function checkState(deps: Pick<DoctorDeps, 'readFile' | 'pidAlive' | 'readLedger' | 'root'>, config: KuryrConfig):
+export async function checkState(deps: Pick<DoctorDeps, 'readFile' | 'lockHeld' | 'readLedger' | 'root'>, config: KuryrConfig):
   Promise<{ result: CheckResult; ledger: VfState | undefined }> {
   const statePath = config.default.statePath;
   const lock = await readLock(deps, statePath);

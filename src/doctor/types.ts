@@ -73,8 +73,8 @@ export interface DoctorDeps {
   readFile(path: string): Promise<string>;
   /** the VF ledger at <state_path>/sriov-state.json; a missing file is an empty ledger */
   readLedger(statePath: string): Promise<VfState>;
-  /** is this pid alive (the instance lock's owner) */
-  pidAlive(pid: number): boolean;
+  /** does some process hold the instance lock file (flock), read without locking; undefined: no such file */
+  lockHeld(path: string): Promise<boolean | undefined>;
   probeSocket(target: ListenTarget): Promise<SocketProbe>;
   /** the plugin's name as dockerd knows it (socket basename) decides which networks are ours */
   probeDocker(pluginName: string): Promise<DockerProbe>;

@@ -1,6 +1,6 @@
 // The only module that may spawn processes. Commands are argv arrays run with execFile (never a shell);
 // a non-zero exit outside okCodes becomes a HostCommandError carrying argv, exit code and trimmed stderr.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { HostCommandError } from '../errors.ts';
 
 export interface ExecResult { code: number; stdout: string; stderr: string }
@@ -11,6 +11,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   input?: string;
+  /**
+   * an open file descriptor of this process the command gets as its fd 3 (e.g. `flock 3` locks our open file
+   * description, and the lock stays with us after flock exits); every other fd of ours is close-on-exec
+   */
+  passFd?: number;
 }
 
 export interface Exec {
@@ -18,6 +23,7 @@ export interface Exec {
 }
 
 const MAX_STDERR = 2000;
+const MAX_OUTPUT = 64 * 1024 * 1024;
 
 export function createExec(defaults: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Exec {
   return {
@@ -25,31 +31,45 @@ export function createExec(defaults: { timeoutMs?: number; env?: NodeJS.ProcessE
       const [file, ...args] = argv;
       if (file === undefined || file === '') throw new HostCommandError('ERR_HOST_COMMAND', 'empty command');
       const okCodes = opts.okCodes ?? [0];
+      const timeout = opts.timeoutMs ?? defaults.timeoutMs ?? 30_000;
+      const env = opts.env ?? defaults.env ?? process.env;
       return new Promise<ExecResult>((resolve, reject) => {
-        const child = execFile(
-          file, args,
-          { timeout: opts.timeoutMs ?? defaults.timeoutMs ?? 30_000, env: opts.env ?? defaults.env ?? process.env, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-          (err, stdout, stderr) => {
-            const e = err as (NodeJS.ErrnoException & { code?: string | number; killed?: boolean }) | null;
-            let code = 0;
-            if (e) {
-              if (typeof e.code === 'number') code = e.code;
-              else {
-                reject(new HostCommandError('ERR_HOST_COMMAND',
-                  `${argv.join(' ')}: ${e.killed ? 'timed out' : e.message}`,
-                  { cause: e, details: { argv: [...argv] } }));
-                return;
-              }
-            }
-            const result = { code, stdout, stderr };
-            if (!okCodes.includes(code)) {
-              reject(new HostCommandError('ERR_HOST_COMMAND',
-                `${argv.join(' ')} exited ${code}: ${stderr.trim().slice(0, MAX_STDERR)}`,
-                { details: { argv: [...argv], code, stderr: stderr.trim().slice(0, MAX_STDERR) } }));
-              return;
-            }
-            resolve(result);
+        const failed = (e: NodeJS.ErrnoException & { killed?: boolean }) => reject(new HostCommandError('ERR_HOST_COMMAND',
+          `${argv.join(' ')}: ${e.killed ? 'timed out' : e.message}`, { cause: e, details: { argv: [...argv] } }));
+        const finish = (code: number, stdout: string, stderr: string) => {
+          if (!okCodes.includes(code)) {
+            reject(new HostCommandError('ERR_HOST_COMMAND',
+              `${argv.join(' ')} exited ${code}: ${stderr.trim().slice(0, MAX_STDERR)}`,
+              { details: { argv: [...argv], code, stderr: stderr.trim().slice(0, MAX_STDERR) } }));
+            return;
+          }
+          resolve({ code, stdout, stderr });
+        };
+        if (opts.passFd !== undefined) {
+          // execFile does not hand extra fds to the child: spawn with a stdio array does
+          const child = spawn(file, args, { env, timeout, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', opts.passFd] });
+          let stdout = '';
+          let stderr = '';
+          child.stdout?.setEncoding('utf8').on('data', (d: string) => { if (stdout.length < MAX_OUTPUT) stdout += d; });
+          child.stderr?.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < MAX_OUTPUT) stderr += d; });
+          child.once('error', failed);
+          child.once('close', (code, signal) => {
+            if (code === null) failed(Object.assign(new Error(`killed by ${signal ?? 'a signal'}`), { killed: signal === 'SIGTERM' }));
+            else finish(code, stdout, stderr);
           });
+          if (opts.input !== undefined) child.stdin?.end(opts.input);
+          return;
+        }
+        const child = execFile(file, args, { timeout, env, maxBuffer: MAX_OUTPUT, encoding: 'utf8' }, (err, stdout, stderr) => {
+          const e = err as (Omit<NodeJS.ErrnoException, 'code'> & { code?: string | number; killed?: boolean }) | null;
+          if (e === null) {
+            finish(0, stdout, stderr);
+          } else if (typeof e.code === 'number') {
+            finish(e.code, stdout, stderr);
+          } else {
+            failed(e as NodeJS.ErrnoException & { killed?: boolean });
+          }
+        });
         if (opts.input !== undefined) child.stdin?.end(opts.input);
       });
     },

@@ -1,8 +1,7 @@
 // Durable local state (SR-IOV allocations and the VF settings to restore): one versioned JSON document,
 // replaced atomically — write a temp file, fsync it, rename it over, fsync the directory — so a crash leaves
-// either the old or the new state, never a torn one. Plus the instance lock: a pid file created with O_EXCL;
-// a lock whose owner is dead is taken over, a live owner makes start-up fail.
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+// either the old or the new state, never a torn one. (The instance lock is state/instance-lock.ts.)
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PluginError } from '../errors.ts';
 
@@ -43,36 +42,4 @@ export function createFileStateStore<T>(path: string, parse: (raw: unknown) => T
       try { await dh.sync(); } finally { await dh.close(); }
     },
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Take the instance lock at `path`; returns the release function. A second live instance is refused. */
-export async function acquireInstanceLock(path: string): Promise<() => Promise<void>> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    try {
-      const fh = await open(path, 'wx', 0o600);
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.sync();
-      await fh.close();
-      return async () => { await unlink(path).catch(() => undefined); };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-        throw new PluginError('ERR_STATE_LOCKED',
-          `another kuryr plugin (pid ${owner}) holds ${path}; only one instance may run per host and state_path`);
-      }
-      await unlink(path).catch(() => undefined); // stale: its owner is gone
-    }
-  }
-  throw new PluginError('ERR_STATE_LOCKED', `could not take the instance lock ${path}`);
 }

@@ -132,7 +132,7 @@ describe('kuryr doctor against the testbed', () => {
     assert.equal(code, 0);
     assert.equal(report.exitCode, 0);
     assert.equal(report.host, tb.host);
-    assert.match(find(report, 'plugin.socket').evidence.join('\n'), /kuryr\.lock: pid \d+ \(alive: a plugin is running\)/);
+    assert.match(find(report, 'plugin.socket').evidence.join('\n'), /kuryr\.lock: pid \d+ \(held: a plugin is running\)/);
     assert.match(find(report, 'docker').summary, /^dockerd .* answers; 0 network\(s\) use driver kuryr-t/);
 
     const human = await kuryr(['doctor', '--config-file', baseConfig]);

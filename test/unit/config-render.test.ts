@@ -47,6 +47,7 @@ describe('golden kuryr.conf from the chart values', () => {
     ['values.yaml', () => chartValues(), 'chart-default.conf'],
     ['ci/default-values.yaml', () => withCi('default-values.yaml'), 'chart-default.conf'],
     ['ci/sriov-values.yaml', () => withCi('sriov-values.yaml'), 'chart-sriov.conf'],
+    ['ci/seed-values.yaml', () => withCi('seed-values.yaml'), 'chart-seed.conf'],
   ] as const) {
     it(`${name} renders ${fixture}, which loads and passes the driver checks`, () => {
       const { text } = renderKuryrConf(values());
@@ -168,14 +169,39 @@ describe('the seed rule: network.kuryr.sriov.enabled adds the SR-IOV drivers', (
     assert.match(e.message, /would not load: \[sriov\] physical_device_mappings = no-colon/);
   });
 
-  it('supported_vnic_types: direct by default; the sriov driver\'s types accepted; others and [] refused', () => {
+  it('supported_vnic_types: direct by default; normal and the sriov driver\'s types accepted; others and [] refused', () => {
     assert.match(renderKuryrConf(noauthWith({ network: { kuryr: { sriov: { enabled: true } } } })).text, /vnic types served: direct$/m);
-    const all = renderKuryrConf(noauthWith({ network: { kuryr: { sriov: { enabled: true, supported_vnic_types: ['direct', 'direct-physical', 'macvtap'] } } } }));
-    assert.match(all.text, /vnic types served: direct, direct-physical, macvtap$/m);
-    assert.match(renderError(noauthWith({ network: { kuryr: { sriov: { enabled: true, supported_vnic_types: ['vdpa'] } } } })).message,
-      /supported_vnic_types\[0\]/);
+    const all = renderKuryrConf(noauthWith({ network: { kuryr: { sriov: { enabled: true, supported_vnic_types: ['normal', 'direct', 'direct-physical', 'macvtap'] } } } }));
+    assert.match(all.text, /vnic types served: normal, direct, direct-physical, macvtap$/m);
+    const vdpa = renderError(noauthWith({ network: { kuryr: { sriov: { enabled: true, supported_vnic_types: ['direct', 'vdpa'] } } } })).message;
+    assert.match(vdpa, /"vdpa" is not a vnic type; expected a list, or one comma-separated string, of: normal, direct, direct-physical, macvtap/);
+    assert.match(vdpa, /at network\.kuryr\.sriov\.supported_vnic_types/);
     assert.match(renderError(noauthWith({ network: { kuryr: { sriov: { enabled: true, supported_vnic_types: [] } } } })).message,
       /supported_vnic_types/);
+  });
+
+  it('supported_vnic_types as the seed writes it: one comma string (spaces allowed, duplicates dropped)', () => {
+    for (const [given, served] of [
+      ['normal,direct,direct-physical,macvtap', 'normal, direct, direct-physical, macvtap'],
+      ['direct', 'direct'],
+      [' direct , macvtap,direct', 'direct, macvtap'],
+    ] as const) {
+      const { text } = renderKuryrConf(noauthWith({ network: { kuryr: { sriov: { enabled: true, supported_vnic_types: given } } } }));
+      assert.match(text, new RegExp(`^# vnic types served: ${served}$`, 'm'), given);
+    }
+    for (const [given, why] of [['direct,vdpa', /"vdpa" is not a vnic type/], ['', /names no vnic type/], ['direct,,macvtap', /"" is not a vnic type/]] as const) {
+      assert.match(renderError(noauthWith({ network: { kuryr: { sriov: { enabled: true, supported_vnic_types: given } } } })).message, why, given);
+    }
+  });
+
+  it('the seed\'s block merged over the chart defaults: both SR-IOV drivers once, module paths kept, loads and checks', () => {
+    const { text, config } = renderKuryrConf(withCi('seed-values.yaml'));
+    assert.match(text, /^enabled_port_drivers = kuryr_libnetwork\.port_driver\.drivers\.veth,kuryr_libnetwork\.port_driver\.drivers\.sriov$/m);
+    assert.match(text, /^enabled_drivers = kuryr\.lib\.binding\.drivers\.veth,kuryr\.lib\.binding\.drivers\.hw_veb$/m);
+    assert.deepEqual(config.default.enabledPortDrivers, ['veth', 'sriov']);
+    assert.deepEqual(config.binding.enabledDrivers, ['veth', 'hw_veb']);
+    assert.equal(config.default.defaultPortDriver, 'veth');
+    checkDriverCompatibility(loadRendered(text).config);
   });
 });
 

@@ -123,7 +123,7 @@ async function fixture(t: TestContext, o: FixtureOptions = {}): Promise<Fixture>
       return v;
     },
     readLedger: (sp) => createFileVfLedger(join(sp, 'sriov-state.json')).read(),
-    pidAlive: (pid) => pid === 4242,
+    lockHeld: async (path) => (files.has(path) ? files.get(path) === '4242\n' : undefined),
     probeSocket: async () => o.socket ?? HEALTHY_SOCKET,
     probeDocker: async () => o.docker ?? HEALTHY_DOCKER,
     root: true,
@@ -160,7 +160,7 @@ describe('doctor: healthy host', () => {
       'sriov_numvfs 4 (sriov_totalvfs 63)', 'VFs with a netdev on the host: 4 of 4', 'held (VF ledger): 0',
       'excluded ([sriov] exclude_devices): 0', 'free: 4',
     ]);
-    assert.match(find(r, 'plugin.socket').evidence.join('\n'), /kuryr\.lock: pid 4242 \(alive: a plugin is running\)/);
+    assert.match(find(r, 'plugin.socket').evidence.join('\n'), /kuryr\.lock: pid 4242 \(held: a plugin is running\)/);
     assert.match(find(r, 'docker').evidence.join('\n'), /sriov-net \(driver kuryr, ipam kuryr\)/);
     assert.ok(r.checks.every((c) => c.status !== 'ok' || c.fix === ''), 'no fix line for ok checks');
   });
@@ -291,7 +291,7 @@ describe('doctor: broken states, one verdict each', () => {
     const c = find(r, 'plugin.socket');
     assert.equal(c.status, 'fail');
     assert.equal(c.summary, 'the plugin socket /run/docker/plugins/kuryr.sock does not exist: the plugin is not running');
-    assert.ok(c.evidence.some((e) => /kuryr\.lock: pid 999999 \(dead: a stale lock/.test(e)), c.evidence.join('\n'));
+    assert.ok(c.evidence.some((e) => /kuryr\.lock: pid 999999 \(not held: a stale lock/.test(e)), c.evidence.join('\n'));
     assert.equal(r.exitCode, 2);
 
     const stale = await runDoctor((await fixture(t, { socket: { kind: 'refused', detail: 'ECONNREFUSED' } })).deps);

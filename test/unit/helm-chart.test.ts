@@ -1,12 +1,14 @@
-// Offline checks of deploy/helm/kuryr-libnetwork (no `helm` binary can be installed here): Chart.yaml fields,
-// YAML well-formedness, values.schema.json equal to what src/deploy/values-schema.ts generates, values.yaml
-// and every ci/*-values.yaml valid under both the zod schema and the committed JSON Schema (ajv, draft-07,
-// as Helm enforces it), every `.Values` path a template uses present in values.yaml, balanced blocks, and
-// the manifests themselves, rendered by a test-only subset of Helm's template language
-// (test/helpers/helm-template.ts): DaemonSet shape, mounts, Secret handling, and the values ConfigMap
-// rendering (through `kuryr config render`) to the committed golden kuryr.conf.
+// Checks of deploy/helm/kuryr-libnetwork with a real Helm 4 (test/helpers/helm.ts; no cluster): `helm lint
+// --strict` and `helm template` for the chart defaults and every ci/*-values.yaml (the SR-IOV node pool, the
+// seed's block), Chart.yaml fields, YAML well-formedness, values.schema.json equal to what
+// src/deploy/values-schema.ts generates, and the zod schema, the committed JSON Schema (ajv, draft-07) and
+// Helm's own schema check agreeing on good and bad values. Then the manifests Helm renders: DaemonSet shape,
+// mounts, Secret handling, and the values ConfigMap going through `kuryr config render` into the committed
+// golden kuryr.conf, which `kuryr config check` accepts.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 // ajv is not a direct dependency: it is fastify's (package-lock pins 8.20.0); used here as the independent
 // draft-07 validator Helm's own schema check stands for
@@ -15,7 +17,8 @@ import { parse as parseYaml, parseAllDocuments, parseDocument } from 'yaml';
 import { CHART_KURYR_URI, CHART_STATE_PATH, PASSWORD_ENV, renderKuryrConf } from '../../src/deploy/render.ts';
 import { chartValuesJsonSchema, chartValuesSchema } from '../../src/deploy/values-schema.ts';
 import { isPlainObject, mergeValues, type Values } from '../../src/deploy/values.ts';
-import { renderTemplate, SUPPORTED_FUNCTIONS, type RenderContext } from '../helpers/helm-template.ts';
+import { configCheck, configRender } from '../../src/cli/config.ts';
+import { CHART_DIR, helm, helmNotes, helmTemplate } from '../helpers/helm.ts';
 
 const CHART = 'deploy/helm/kuryr-libnetwork';
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
@@ -112,6 +115,10 @@ describe('values.schema.json', () => {
     ['another oslo section in conf.kuryr', { conf: { kuryr: { oslo_concurrency: { lock_path: '/var/lock' } } } }, true],
     ['a comma string list', { conf: { kuryr: { DEFAULT: { enabled_port_drivers: 'veth, sriov' } } } }, true],
     ['all SR-IOV vnic types', { network: { kuryr: { sriov: { supported_vnic_types: ['direct', 'direct-physical', 'macvtap'] } } } }, true],
+    ['normal among the vnic types', { network: { kuryr: { sriov: { supported_vnic_types: ['normal', 'direct'] } } } }, true],
+    ['vnic types as the seed\'s comma string', { network: { kuryr: { sriov: { supported_vnic_types: 'normal,direct,direct-physical,macvtap' } } } }, true],
+    ['an unsupported vnic type in a comma string', { network: { kuryr: { sriov: { supported_vnic_types: 'direct,vdpa' } } } }, false],
+    ['an empty vnic type string', { network: { kuryr: { sriov: { supported_vnic_types: '' } } } }, false],
     ['sriov.enabled as a string', { network: { kuryr: { sriov: { enabled: 'yes' } } } }, false],
     ['an unsupported vnic type', { network: { kuryr: { sriov: { supported_vnic_types: ['vdpa'] } } } }, false],
     ['no vnic type', { network: { kuryr: { sriov: { supported_vnic_types: [] } } } }, false],
@@ -125,10 +132,13 @@ describe('values.schema.json', () => {
     ['a bad pull policy', { image: { pullPolicy: 'Sometimes' } }, false],
   ];
   for (const [label, overlay, ok] of mutations) {
-    it(`${ok ? 'accepts' : 'refuses'} ${label} (zod and JSON Schema agree)`, () => {
+    it(`${ok ? 'accepts' : 'refuses'} ${label} (zod, the JSON Schema and helm agree)`, () => {
       const v = validity(mergeValues(chartValues(), overlay));
       assert.equal(v.zod, ok, `zod: ${v.why}`);
       assert.equal(v.json, ok, `json schema: ${v.why}`);
+      const h = helm(['template', 'kuryr', CHART_DIR], [overlay]);
+      assert.equal(h.status === 0, ok, `helm template: ${h.stderr}`);
+      if (!ok) assert.match(h.stderr, /values don't meet the specifications of the schema/, h.stderr);
     });
   }
 });
@@ -205,13 +215,7 @@ describe('templates', () => {
         if (word === 'end') depth--;
         assert.ok(depth >= 0, `${f}: {{ end }} without an opening block`);
         assert.doesNotMatch(a, /\b(define|include|tpl|range|lookup|template)\b/, `${f}: keep the templates thin: ${a}`);
-        // what is left once string literals and .field/$.field chains are removed: keywords and functions
-        const bare = a.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\$?(?:\.[A-Za-z_][A-Za-z0-9_]*)+/g, '.');
-        for (const fn of bare.match(/\b[a-z][A-Za-z0-9]*\b/g) ?? []) {
-          if (['if', 'else', 'with', 'end', 'true', 'false', 'nil'].includes(fn)) continue;
-          assert.ok(SUPPORTED_FUNCTIONS.includes(fn), `${f}: function ${fn} (in "${a}") is not in the checked subset`);
-        }
-      }
+            }
       assert.equal(depth, 0, `${f}: ${depth} block(s) not closed`);
     });
   }
@@ -236,34 +240,30 @@ interface PodSpec {
 
 const NAMESPACE = 'openstack';
 
-function renderChart(values: Values): { docs: K8s[]; notes: string } {
-  const chart = yamlOf('Chart.yaml');
-  const ctx: RenderContext = {
-    Values: values,
-    Release: { Name: 'kuryr', Namespace: NAMESPACE, Service: 'Helm' },
-    Chart: { Name: String(chart['name']), Version: String(chart['version']), AppVersion: String(chart['appVersion']) },
-  };
+/** the manifests `helm template` renders for these values (release kuryr in the seed's namespace) */
+function renderChart(values: Values): K8s[] {
+  const out = helmTemplate('kuryr', NAMESPACE, [values]);
   const docs: K8s[] = [];
-  let notes = '';
-  for (const f of templateFiles()) {
-    const out = renderTemplate(f, read(`templates/${f}`), ctx);
-    if (f === 'NOTES.txt') {
-      notes = out;
-      continue;
-    }
-    for (const doc of parseAllDocuments(out, { uniqueKeys: true }) as ReturnType<typeof parseDocument>[]) {
-      assert.deepEqual(doc.errors.map((e) => e.message), [], `${f} renders to invalid YAML:\n${out}`);
-      const obj = doc.toJS() as K8s | null;
-      if (obj !== null) docs.push(obj);
-    }
+  for (const doc of parseAllDocuments(out, { uniqueKeys: true }) as ReturnType<typeof parseDocument>[]) {
+    assert.deepEqual(doc.errors.map((e) => e.message), [], `helm template rendered invalid YAML:\n${out}`);
+    const obj = doc.toJS() as K8s | null;
+    if (obj !== null) docs.push(obj);
   }
-  return { docs, notes };
+  return docs;
 }
+
+/** the golden kuryr.conf each values case renders to */
+const GOLDEN: Readonly<Record<string, string>> = {
+  'values.yaml': 'chart-default.conf',
+  'ci/default-values.yaml': 'chart-default.conf',
+  'ci/sriov-values.yaml': 'chart-sriov.conf',
+  'ci/seed-values.yaml': 'chart-seed.conf',
+};
 
 const byKind = (docs: K8s[], kind: string): K8s[] => docs.filter((d) => d.kind === kind);
 const podSpec = (ds: K8s): PodSpec => (ds['spec'] as { template: { spec: PodSpec } }).template.spec;
 
-describe('rendered manifests (test-only template renderer; not helm)', () => {
+describe('helm lint --strict and helm template', () => {
   const cases: Array<[string, () => Values]> = [
     ['values.yaml', chartValues],
     ...ciFiles().map((f): [string, () => Values] => [`ci/${f}`, () => mergeValues(chartValues(), yamlOf(`ci/${f}`))]),
@@ -272,7 +272,13 @@ describe('rendered manifests (test-only template renderer; not helm)', () => {
   for (const [label, values] of cases) {
     describe(label, () => {
       const v = values();
-      const { docs } = renderChart(v);
+      const docs = renderChart(v);
+
+      it('helm lint --strict passes', () => {
+        const r = helm(['lint', '--strict', CHART_DIR], [v]);
+        assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+        assert.match(r.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+      });
       const sriov = (v['network'] as { kuryr: { sriov: { enabled: boolean } } }).kuryr.sriov.enabled;
       const ds = byKind(docs, 'DaemonSet')[0]!;
       const spec = podSpec(ds);
@@ -352,8 +358,26 @@ describe('rendered manifests (test-only template renderer; not helm)', () => {
         assert.deepEqual(Object.keys(inCluster).sort(), ['conf', 'network']);
         const expected = renderKuryrConf(v).text;
         assert.equal(renderKuryrConf(inCluster).text, expected);
-        const golden = sriov ? 'chart-sriov.conf' : 'chart-default.conf';
+        const golden = GOLDEN[label];
+        assert.ok(golden !== undefined, `no golden kuryr.conf for ${label}: add one to GOLDEN`);
         assert.equal(expected, readFileSync(`test/fixtures/kuryr-conf/${golden}`, 'utf8'));
+      });
+
+      it('the ConfigMap, as the init container reads it: `kuryr config render` then `kuryr config check` say ok', async () => {
+        const cm = byKind(docs, 'ConfigMap')[0]!;
+        const dir = mkdtempSync(join(tmpdir(), 'kuryr-chart-'));
+        try {
+          writeFileSync(join(dir, 'values.yaml'), (cm['data'] as Record<string, string>)['values.yaml']!);
+          await configRender({ values: [join(dir, 'values.yaml')], set: [], setString: [], output: join(dir, 'kuryr.conf') },
+            { out: () => undefined, err: () => undefined });
+          let out = '';
+          await configCheck({ configFile: [join(dir, 'kuryr.conf')], configDir: [], hostname: 'node-1',
+            env: { [PASSWORD_ENV]: 'from-the-secret' } }, { out: (t) => { out += t; }, err: () => undefined });
+          assert.match(out, /^ok\n/);
+          assert.match(out, new RegExp(`port drivers: ${sriov ? 'veth, sriov' : 'veth'} `));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       });
 
       it('no secret appears outside the Secret', () => {
@@ -367,7 +391,7 @@ describe('rendered manifests (test-only template renderer; not helm)', () => {
   }
 
   it('the pod template annotation changes with the values, so pods re-render kuryr.conf on upgrade', () => {
-    const checksum = (values: Values) => podSpecAnnotations(renderChart(values).docs)['checksum/values'];
+    const checksum = (values: Values) => podSpecAnnotations(renderChart(values))['checksum/values'];
     const base = checksum(chartValues());
     assert.match(base ?? '', /^[0-9a-f]{64}$/);
     assert.notEqual(checksum(mergeValues(chartValues(), { conf: { kuryr: { DEFAULT: { debug: true } } } })), base);
@@ -375,15 +399,18 @@ describe('rendered manifests (test-only template renderer; not helm)', () => {
   });
 
   it('NOTES.txt warns when there is no password and no existing Secret', () => {
-    assert.match(renderChart(chartValues()).notes, /WARNING: secrets\.neutron\.password is empty/);
-    assert.doesNotMatch(renderChart(mergeValues(chartValues(), { secrets: { neutron: { password: 'x' } } })).notes, /WARNING/);
-    assert.match(renderChart(mergeValues(chartValues(), { network: { kuryr: { sriov: { enabled: true } } } })).notes, /SR-IOV on/);
+    const notes = (values: Values) => helmNotes('kuryr', NAMESPACE, [values]);
+    assert.match(notes(chartValues()), /WARNING: secrets\.neutron\.password is empty/);
+    assert.doesNotMatch(notes(mergeValues(chartValues(), { secrets: { neutron: { password: 'x' } } })), /WARNING/);
+    assert.match(notes(mergeValues(chartValues(), { network: { kuryr: { sriov: { enabled: true } } } })), /SR-IOV on/);
   });
 
-  it('the chart README says no helm binary was run and what is validated instead', () => {
+  it('the chart README names the Helm the tests run and what they check', () => {
     const readme = read('README.md');
-    assert.match(readme, /no `helm` binary/i);
-    assert.match(readme, /values\.schema\.json/);
+    assert.match(readme, /helm lint --strict/);
+    assert.match(readme, /helm template/);
+    assert.match(readme, /scripts\/tools\/helm\.sh/);
+    assert.doesNotMatch(readme, /no `helm` binary/i);
   });
 });
 

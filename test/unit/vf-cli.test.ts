@@ -32,7 +32,8 @@ import * as s from '../../src/protocol/schemas.ts';
 import { createServer } from '../../src/server/server.ts';
 import { createFileVfLedger, type VfState } from '../../src/sriov/ledger.ts';
 import { parsePhysicalDeviceMappings } from '../../src/sriov/mappings.ts';
-import { acquireInstanceLock } from '../../src/state/file-store.ts';
+import { acquireInstanceLock, instanceLockHeld } from '../../src/state/instance-lock.ts';
+import { holdLock } from '../helpers/lock-holder.ts';
 import { fakeClock, recordingPortDriver, testConfig } from '../../src/testing/context.ts';
 import { createFakeExec, type FakeExec, type FakeVf } from '../../src/testing/fake-exec.ts';
 import { createFakeNeutron, defaultVifTypeFor, type FakeNeutron } from '../../src/testing/fake-neutron.ts';
@@ -219,7 +220,7 @@ describe('kuryr vf release (no plugin running: under the instance lock)', () => 
     assert.deepEqual(vfState(r, pf, 0), before);
     assert.equal(Object.keys((await r.ledger()).endpoints).length, 1);
     assert.deepEqual(calls, [`lock ${pathJoin(r.config.default.statePath, 'kuryr.lock')}`, 'close']);
-    await assert.rejects(stat(pathJoin(r.config.default.statePath, 'kuryr.lock')), 'the lock is given back');
+    assert.equal(await instanceLockHeld(pathJoin(r.config.default.statePath, 'kuryr.lock')), false, 'the lock is given back');
   });
 
   test('--force: the saved settings are put back exactly, the VF is free, the port is left for DeleteEndpoint', async (t) => {
@@ -283,10 +284,9 @@ describe('kuryr vf release while a plugin runs: through its admin route', () => 
     await app.listen({ path: socket });
     t.after(() => app.close());
     // the plugin's instance lock, held by a live process that is not us
-    const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
-    t.after(() => { holder.kill(); });
     await mkdir(r.config.default.statePath, { recursive: true });
-    await writeFile(pathJoin(r.config.default.statePath, 'kuryr.lock'), `${holder.pid}\n`);
+    const holder = await holdLock(pathJoin(r.config.default.statePath, 'kuryr.lock'));
+    t.after(() => holder.release());
   }
   function pluginRoute(): VfReleaseRoute & { used: string[] } {
     const used: string[] = [];
@@ -331,10 +331,9 @@ describe('kuryr vf release while a plugin runs: through its admin route', () => 
     const socket = pathJoin(socketDir, 'kuryr.sock');
     const r = await rig(t, `unix://${socket}`);
     const a = await r.run('/var/run/docker/netns/aaaaaaaaaaaa');
-    const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
-    t.after(() => { holder.kill(); });
     await mkdir(r.config.default.statePath, { recursive: true });
-    await writeFile(pathJoin(r.config.default.statePath, 'kuryr.lock'), `${holder.pid}\n`);
+    const holder = await holdLock(pathJoin(r.config.default.statePath, 'kuryr.lock'));
+    t.after(() => holder.release());
     await assert.rejects(vfRelease(r.config, a.pci, { force: false }, pluginRoute()),
       (e: unknown) => e instanceof PluginError && e.code === 'ERR_PLUGIN_UNREACHABLE' && /another kuryr plugin \(pid \d+\) holds .* but it does not answer/.test(e.message));
 
