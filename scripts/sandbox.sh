@@ -21,6 +21,15 @@ CONTAINERS=(kuryr-demo-c1 kuryr-demo-c2)
 
 plugin_pid() { tb_pidfile_pid "$PIDFILE" "$CONF"; }
 dk() { tb_docker "$@"; }
+# in_net CONTAINER CMD...: CMD (this machine's iproute2/ping) in the container's network namespace. Not
+# `docker exec`: its process starts at the top of the mount namespace, which is the container's rootfs on a
+# normal host but the outer machine's / when this runs in a chroot (e.g. ../shared/fresh-machine.sh).
+in_net() {
+  local pid
+  pid=$(dk inspect -f '{{.State.Pid}}' "$1") && [ "$pid" -gt 0 ] || return 1
+  shift
+  nsenter --target "$pid" --net -- "$@"
+}
 docker_up() { dk version >/dev/null 2>&1; }
 # A live server answers Plugin.Activate on the socket; a stale socket file refuses connections.
 sock_live() { curl -s -o /dev/null --max-time 3 --unix-socket "$SOCK" -X POST http://plugin/Plugin.Activate; }
@@ -98,9 +107,8 @@ print_table() {
   for c in "${CONTAINERS[@]}"; do
     [ "$(dk inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ] || { printf "$fmt" "$c" '(not running)' - - - - - - -; continue; }
     eid=$(ctr_net "$c" EndpointID)
-    ip=$(dk exec "$c" ip -4 -o addr show dev eth0 2>/dev/null | awk '{ print $4; exit }')
-    # ask `ip` in the container (its own namespace); the container's /sys may show the host's links
-    mac=$(dk exec "$c" ip -o link show dev eth0 2>/dev/null | sed -n 's#.* link/ether \([0-9a-f:]*\) .*#\1#p' || true)
+    ip=$(in_net "$c" ip -4 -o addr show dev eth0 2>/dev/null | awk '{ print $4; exit }')
+    mac=$(in_net "$c" ip -o link show dev eth0 2>/dev/null | sed -n 's#.* link/ether \([0-9a-f:]*\) .*#\1#p' || true)
     port=$(curl -sf "$NEUTRON_URL/v2.0/ports?tags=kuryr.net.uuid.lh:${eid:0:32}" | jq -c '.ports[0] // empty' || true)
     [ -n "$port" ] || port=$(curl -sf "$NEUTRON_URL/v2.0/ports?device_id=$eid" | jq -c '.ports[0] // empty' || true)
     if [ -z "$port" ]; then
@@ -146,7 +154,7 @@ up() {
   local ip2
   ip2=$(ctr_net "${CONTAINERS[1]}" IPAddress)
   echo "--- ${CONTAINERS[0]}: ping -c 3 $ip2 (${CONTAINERS[1]})"
-  if dk exec "${CONTAINERS[0]}" ping -c 3 -W 2 "$ip2"; then ping_ok=yes; else ping_ok=no; fi
+  if in_net "${CONTAINERS[0]}" ping -c 3 -W 2 "$ip2"; then ping_ok=yes; else ping_ok=no; fi
   echo
   print_table
   echo

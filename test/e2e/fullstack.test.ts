@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { cleanupPluginDir, startPlugin, type PluginProcess } from '../helpers/plugin-process.ts';
-import { docker, hostLinks, testbed, type Testbed } from '../helpers/testbed.ts';
+import { docker, hostLinks, testbed, type Testbed, inNetns } from '../helpers/testbed.ts';
 import {
   Cleanup, create, deleteIfExists, dockerNetworkId, endpointOf, getNetworks, getPort, getPorts, getSubnets, idTags,
   ifaceIn, kuryrTags, networksForDocker, nonDhcpPorts, poolsNamed, portsForEndpoint, suffix, waitFor,
@@ -163,7 +163,7 @@ describe('fullstack scenarios (upstream tests/fullstack, adapted)', () => {
 
     await docker(tb, ['network', 'disconnect', name, c]);
     assert.deepEqual(await nonDhcpPorts(tb, net.id), []);
-    const left = await docker(tb, ['exec', c, 'ip', 'link', 'show', 'eth1'], { allowFail: true });
+    const left = await inNetns(tb, c, ['ip', 'link', 'show', 'eth1'], { allowFail: true });
     assert.notEqual(left.code, 0, 'eth1 is gone from the container');
     await docker(tb, ['network', 'rm', name]);
   });

@@ -6,7 +6,7 @@ import { mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { cleanupPluginDir, startPlugin, type PluginProcess } from '../helpers/plugin-process.ts';
-import { docker, neutronGet, testbed, type Testbed } from '../helpers/testbed.ts';
+import { docker, neutronGet, testbed, type Testbed, inNetns } from '../helpers/testbed.ts';
 
 const SPEC_DIR = '/etc/docker/plugins';
 
@@ -49,7 +49,7 @@ describe('legacy kuryr.spec discovery over http://127.0.0.1:<port>', () => {
   test('dockerd finds the plugin through the spec file; a container gets a Neutron port', async () => {
     await docker(tb, ['network', 'create', '-d', name, '--ipam-driver', name, '--subnet', '10.23.0.0/24', net]);
     await docker(tb, ['run', '-d', '--name', container, '--net', net, tb.image, 'sleep', '300']);
-    const out = await docker(tb, ['exec', container, 'ip', '-o', '-4', 'addr', 'show', 'eth0']);
+    const out = await inNetns(tb, container, ['ip', '-o', '-4', 'addr', 'show', 'eth0']);
     const ip = /inet (10\.23\.0\.\d+)\/24/.exec(out.stdout)?.[1];
     assert.ok(ip, out.stdout);
     const { ports } = await neutronGet<{ ports: { fixed_ips: { ip_address: string }[]; device_owner: string }[] }>(tb,

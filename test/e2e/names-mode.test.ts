@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.ts';
 import { cleanupPluginDir, startPlugin, type PluginProcess } from '../helpers/plugin-process.ts';
-import { docker, neutronGet, testbed, type Testbed } from '../helpers/testbed.ts';
+import { docker, neutronGet, testbed, type Testbed, inNetns } from '../helpers/testbed.ts';
 
 describe('names mode against real Neutron without standard-attr-tag', () => {
   let tb: Testbed;
@@ -39,9 +39,9 @@ describe('names mode against real Neutron without standard-attr-tag', () => {
     assert.equal(networks.length, 1, 'the Neutron network is named after the Docker network id');
     assert.deepEqual(networks[0]!.tags, []);
     for (const c of containers) await docker(tb, ['run', '-d', '--name', c, '--net', net, tb.image, 'sleep', '300']);
-    const ip2 = /inet (10\.24\.0\.\d+)/.exec((await docker(tb, ['exec', containers[1]!, 'ip', '-o', '-4', 'addr', 'show', 'eth0'])).stdout)?.[1];
+    const ip2 = /inet (10\.24\.0\.\d+)/.exec((await inNetns(tb, containers[1]!, ['ip', '-o', '-4', 'addr', 'show', 'eth0'])).stdout)?.[1];
     assert.ok(ip2);
-    assert.match((await docker(tb, ['exec', containers[0]!, 'ping', '-c', '2', '-W', '2', ip2])).stdout, / 0% packet loss/);
+    assert.match((await inNetns(tb, containers[0]!, ['ping', '-c', '2', '-W', '2', ip2])).stdout, / 0% packet loss/);
     const { ports } = await neutronGet<{ ports: { name: string; device_id: string; tags: string[] }[] }>(tb, `ports?network_id=${networks[0]!.id}`);
     assert.equal(ports.length, 2);
     for (const p of ports) {

@@ -20,7 +20,7 @@ import { Cleanup, create, getPorts, idTags } from '../helpers/e2e.ts';
 import { deleteNetworkDeep, sweepKuryrLeftovers } from '../helpers/e2e-sweep.ts';
 import { FAKE_IP_DIR, ip, type LedgerRecord, type SriovPort } from '../helpers/sriov-e2e.ts';
 import { cleanupPluginDir, startPlugin, type PluginProcess } from '../helpers/plugin-process.ts';
-import { docker, neutronGet, testbed, type Testbed } from '../helpers/testbed.ts';
+import { docker, neutronGet, testbed, type Testbed, inNetns } from '../helpers/testbed.ts';
 
 
 const N = 50;
@@ -260,7 +260,7 @@ describe(`SR-IOV: ${N} concurrent allocations over 2 PFs x ${VFS_PER_PF} VFs (re
     // each container's eth0 MAC is its port's MAC (8 docker exec at a time)
     const t1 = Date.now();
     const macs = await pool(containers, 8, async (c) =>
-      /link\/ether ([0-9a-f:]{17})/.exec((await docker(tb, ['exec', c, 'ip', '-o', 'link', 'show', 'eth0'])).stdout)?.[1] ?? '');
+      /link\/ether ([0-9a-f:]{17})/.exec((await inNetns(tb, c, ['ip', '-o', 'link', 'show', 'eth0'])).stdout)?.[1] ?? '');
     console.error(`# ${N} docker exec (eth0 MAC): ${Date.now() - t1} ms`);
     containers.forEach((c, i) => assert.equal(macs[i], portOf.get(c)!.mac_address, `${c}: eth0 MAC is its port's`));
   });

@@ -26,7 +26,7 @@ import {
 import { deleteNetworkDeep, sweepKuryrLeftovers } from '../helpers/e2e-sweep.ts';
 import { FAKE_IP_DIR, ip, type LedgerRecord, type SriovPort } from '../helpers/sriov-e2e.ts';
 import { cleanupPluginDir, startPlugin, type PluginProcess } from '../helpers/plugin-process.ts';
-import { docker, neutronGet, testbed, type Testbed } from '../helpers/testbed.ts';
+import { docker, neutronGet, testbed, type Testbed, inNetns } from '../helpers/testbed.ts';
 
 
 const INTEL_VFS = ['0000:03:10.0', '0000:03:10.2', '0000:03:10.4', '0000:03:10.6'];
@@ -226,7 +226,7 @@ describe('SR-IOV end to end (fake PFs, veth VFs, real dockerd and Neutron)', () 
     // eth0 IS the VF netdev: the same veth, its peer on the switch bridge; gone from the host namespace
     // the peer's ifindex as the container's own namespace reports it (`eth0@ifN`): ask `ip`, not /sys, which
     // may show another namespace's links when the container's /sys is not its own
-    const shown = (await docker(tb, ['exec', `${pre}-c-seed`, 'ip', '-o', 'link', 'show', 'eth0'])).stdout;
+    const shown = (await inNetns(tb, `${pre}-c-seed`, ['ip', '-o', 'link', 'show', 'eth0'])).stdout;
     const iflink = Number(/^\d+: eth0@if(\d+):/.exec(shown)?.[1]);
     assert.equal(iflink, (await link(peerOf(netdev), swNs))!.ifindex, shown);
     assert.equal(await link(netdev), undefined, `${netdev} moved into the container`);

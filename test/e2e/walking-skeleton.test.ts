@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { stat } from 'node:fs/promises';
 import { cleanupPluginDir, startPlugin, type PluginProcess } from '../helpers/plugin-process.ts';
-import { docker, hostLinks, neutronGet, testbed, type Testbed } from '../helpers/testbed.ts';
+import { docker, hostLinks, neutronGet, testbed, type Testbed, inNetns } from '../helpers/testbed.ts';
 
 interface Port { id: string; mac_address: string; fixed_ips: { ip_address: string }[]; tags: string[];
   'binding:host_id': string; 'binding:vif_type': string; device_owner: string; device_id: string; status: string; network_id: string }
@@ -65,9 +65,9 @@ describe('walking skeleton: docker network create -d kuryr + docker run --net', 
         { NetworkSettings: { Networks: Record<string, { EndpointID: string; IPAddress: string; MacAddress: string }> } }[];
       const ep = inspect[0]!.NetworkSettings.Networks[net]!;
       endpointIds.push(ep.EndpointID);
-      const inside = (await docker(tb, ['exec', c, 'ip', '-o', 'link', 'show', 'eth0'])).stdout;
+      const inside = (await inNetns(tb, c, ['ip', '-o', 'link', 'show', 'eth0'])).stdout;
       const mac = /link\/ether ([0-9a-f:]{17})/.exec(inside)?.[1];
-      const addr = (await docker(tb, ['exec', c, 'ip', '-o', '-4', 'addr', 'show', 'eth0'])).stdout;
+      const addr = (await inNetns(tb, c, ['ip', '-o', '-4', 'addr', 'show', 'eth0'])).stdout;
       const ip = /inet ([0-9.]+)\/24/.exec(addr)?.[1];
       assert.ok(mac && ip, `eth0 of ${c} has a MAC and an IPv4 address: ${inside} ${addr}`);
 
@@ -91,7 +91,7 @@ describe('walking skeleton: docker network create -d kuryr + docker run --net', 
       seen.push({ ip: ip!, mac: mac! });
     }
     assert.notEqual(seen[0]!.ip, seen[1]!.ip);
-    const ping = await docker(tb, ['exec', containers[0]!, 'ping', '-c', '3', '-W', '2', seen[1]!.ip]);
+    const ping = await inNetns(tb, containers[0]!, ['ping', '-c', '3', '-W', '2', seen[1]!.ip]);
     assert.match(ping.stdout, / 0% packet loss/);
   });
 

@@ -1,6 +1,6 @@
 // Small helpers shared by the end-to-end scenario files (fullstack, parity, dockerd restart): typed Neutron
 // reads, in-container interface facts, polling, and a clean-up list that runs everything even when a step fails.
-import { docker, neutronGet, neutronSend, type Testbed } from './testbed.ts';
+import { docker, neutronGet, neutronSend, type Testbed, inNetns } from './testbed.ts';
 
 export interface NeutronNet { id: string; name: string; tags: string[]; shared: boolean; status: string }
 export interface NeutronSubnet { id: string; name: string; cidr: string; ip_version: number; gateway_ip: string | null;
@@ -80,8 +80,8 @@ export async function dockerNetworkId(tb: Testbed, net: string): Promise<string>
 
 /** what the container sees on one interface: its MAC and its global addresses (without prefix length) */
 export async function ifaceIn(tb: Testbed, container: string, ifname: string): Promise<{ mac: string; v4: string[]; v6: string[]; mtu: number }> {
-  const link = (await docker(tb, ['exec', container, 'ip', '-o', 'link', 'show', ifname])).stdout;
-  const addr = (await docker(tb, ['exec', container, 'ip', '-o', 'addr', 'show', ifname])).stdout;
+  const link = (await inNetns(tb, container, ['ip', '-o', 'link', 'show', ifname])).stdout;
+  const addr = (await inNetns(tb, container, ['ip', '-o', 'addr', 'show', ifname])).stdout;
   const mac = /link\/ether ([0-9a-f:]{17})/.exec(link)?.[1] ?? '';
   const mtu = Number(/ mtu (\d+)/.exec(link)?.[1] ?? 0);
   const v4 = [...addr.matchAll(/inet ([0-9.]+)\//g)].map((m) => m[1]!);
@@ -90,7 +90,7 @@ export async function ifaceIn(tb: Testbed, container: string, ifname: string): P
 }
 
 export async function ping(tb: Testbed, container: string, ip: string): Promise<string> {
-  const r = await docker(tb, ['exec', container, 'ping', '-c', '2', '-W', '2', ip], { allowFail: true });
+  const r = await inNetns(tb, container, ['ping', '-c', '2', '-W', '2', ip], { allowFail: true });
   return r.stdout + r.stderr;
 }
 

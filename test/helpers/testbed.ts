@@ -42,6 +42,27 @@ export async function docker(tb: Testbed, args: string[], opts: { allowFail?: bo
   }
 }
 
+/**
+ * Run ARGV (the testbed machine's own iproute2/ping) in a running container's network namespace:
+ * `nsenter --target <its pid> --net`. Used instead of `docker exec` for network facts and pings, because
+ * `docker exec` starts its process in the mount namespace's top root, which is the container's rootfs on a
+ * normal host but the outer machine's / when dockerd itself runs in a chroot (as in a fresh-machine root), so
+ * the container's own binaries are not found there. The network namespace is the container's either way.
+ */
+export async function inNetns(tb: Testbed, container: string, argv: string[], opts: { allowFail?: boolean } = {}):
+  Promise<{ stdout: string; stderr: string; code: number }> {
+  const pid = (await docker(tb, ['inspect', '-f', '{{.State.Pid}}', container])).stdout;
+  if (!/^[1-9]\d*$/.test(pid)) throw new Error(`container ${container} is not running (pid ${pid})`);
+  try {
+    const r = await run('nsenter', ['--target', pid, '--net', '--', ...argv], { maxBuffer: 16 << 20 });
+    return { stdout: r.stdout.trim(), stderr: r.stderr.trim(), code: 0 };
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; code?: number };
+    if (!opts.allowFail) throw new Error(`${argv.join(' ')} in ${container}'s netns failed (${err.code}): ${err.stderr ?? ''}`, { cause: e });
+    return { stdout: (err.stdout ?? '').trim(), stderr: (err.stderr ?? '').trim(), code: typeof err.code === 'number' ? err.code : 1 };
+  }
+}
+
 export async function neutronGet<T>(tb: Testbed, path: string): Promise<T> {
   const res = await fetch(`${tb.neutronUrl}/v2.0/${path}`);
   if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
