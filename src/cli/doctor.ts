@@ -9,7 +9,7 @@ import { loadConfigFromDisk } from '../config/load.ts';
 import { probeDocker, probeSocket } from '../doctor/probes.ts';
 import { renderHuman, renderJson } from '../doctor/render.ts';
 import { runDoctor } from '../doctor/run.ts';
-import type { DoctorDeps, DoctorReport } from '../doctor/types.ts';
+import type { DoctorDeps, DoctorProgress, DoctorReport } from '../doctor/types.ts';
 import { createSysfs } from '../host/sysfs.ts';
 import { createNeutronHttpClient } from '../neutron/http-client.ts';
 import { createFileVfLedger } from '../sriov/ledger.ts';
@@ -57,7 +57,13 @@ export function realDoctorDeps(opts: Pick<DoctorCliOptions, 'configFile' | 'conf
 }
 
 export async function doctorCommand(opts: DoctorCliOptions, deps: DoctorDeps, io: CliIo = processIo): Promise<DoctorReport> {
-  const report = await runDoctor(deps);
+  // the table comes at the end; meanwhile one line per step and verdict on stderr (human mode only, so
+  // --json output stays one document), so that a Neutron that does not answer is not ten seconds of silence
+  const progress = opts.json ? deps.progress : (event: DoctorProgress) => {
+    deps.progress?.(event);
+    io.err(event.kind === 'step' ? `… ${event.what}\n` : `  ${event.result.status.padEnd(4)} ${event.result.id}\n`);
+  };
+  const report = await runDoctor(progress === undefined ? deps : { ...deps, progress });
   io.out(opts.json ? renderJson(report) : renderHuman(report, { verbose: opts.verbose }));
   return report;
 }

@@ -189,6 +189,8 @@ export function registerVfCommands(program: Command, io: CliIo = processIo): voi
         containers: () => dockerContainersByEndpoint(process.env, pluginNameOf(config)),
       });
       io.out(o.json ? `${JSON.stringify(listing, null, 2)}\n` : renderVfListing(listing));
+      // a mapped PF that is missing or unreadable is an error an operator (or a script) must not miss
+      if (listing.problems.length > 0) process.exitCode = 1;
     });
   common(vf.command('release').argument('<pci>', 'the VF\'s PCI address, e.g. 0000:03:10.2')
     .description('restore a held VF\'s saved settings and free it; refused while its endpoint is alive unless --force')

@@ -19,16 +19,24 @@ const SRIOV_IDS = ['sriov.agent', 'sriov.mappings', 'sriov.pf', 'host.iommu'] as
 
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const results: CheckResult[] = [];
+  /** record verdicts, telling deps.progress of each as it comes */
+  const add = (...items: CheckResult[]) => {
+    for (const result of items) deps.progress?.({ kind: 'result', result });
+    results.push(...items);
+  };
+  const step = (what: string) => deps.progress?.({ kind: 'step', what });
+  step(`reading the configuration (${deps.configSources.join(', ')})`);
   const { results: configResults, loaded } = await checkConfig(deps);
-  results.push(...configResults);
+  add(...configResults);
   if (loaded === undefined) {
-    for (const id of CHECK_IDS.slice(2)) results.push(check(id, 'skip', 'not checked: the configuration did not load'));
+    for (const id of CHECK_IDS.slice(2)) add(check(id, 'skip', 'not checked: the configuration did not load'));
     return report(results, undefined, deps.root);
   }
   const config = loaded.config;
 
+  step(`reading state_path ${config.default.statePath}`);
   const state = await checkState(deps, config);
-  results.push(state.result);
+  add(state.result);
 
   let neutron: DoctorNeutron | undefined;
   let usable = false;
@@ -36,33 +44,40 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     neutron = deps.neutron(config);
   } catch (err) {
     // building the client already failed (an unreadable cafile, a malformed URL)
-    results.push(check('neutron.api', 'fail', 'the Neutron client cannot be built from the configuration',
+    add(check('neutron.api', 'fail', 'the Neutron client cannot be built from the configuration',
       [isPluginError(err) ? `${err.code}: ${err.message}` : String(err)], 'correct the [neutron] option named above'));
-    for (const id of CHECK_IDS.slice(4, 8)) results.push(check(id, 'skip', 'not checked: Neutron cannot be used'));
+    for (const id of CHECK_IDS.slice(4, 8)) add(check(id, 'skip', 'not checked: Neutron cannot be used'));
   }
   try {
     if (neutron !== undefined) {
+      step(`asking Neutron (${neutron.describe()})`);
       const api = await checkNeutronApi(neutron, config);
-      results.push(...api.results);
+      add(...api.results);
       usable = api.usable;
     }
 
     const sriovOn = config.default.enabledPortDrivers.includes('sriov');
     if (!sriovOn) {
-      for (const id of SRIOV_IDS) results.push(check(id, 'skip', 'not checked: the sriov port driver is not enabled'));
+      for (const id of SRIOV_IDS) add(check(id, 'skip', 'not checked: the sriov port driver is not enabled'));
     } else {
-      if (neutron !== undefined && usable) results.push(...await checkSriovAgent(neutron, config));
-      else for (const id of ['sriov.agent', 'sriov.mappings']) results.push(check(id, 'skip', 'not checked: Neutron cannot be used'));
+      if (neutron !== undefined && usable) {
+        step('asking Neutron for the NIC Switch agent of this host');
+        add(...await checkSriovAgent(neutron, config));
+      }
+      else for (const id of ['sriov.agent', 'sriov.mappings']) add(check(id, 'skip', 'not checked: Neutron cannot be used'));
       const sysfs = deps.sysfs(config.sriov.sysfsRoot);
-      results.push(...await checkPfs(sysfs, config, state.ledger));
-      results.push(await checkIommu(sysfs, deps.readFile));
+      step(`reading the PFs in ${config.sriov.sysfsRoot}`);
+      add(...await checkPfs(sysfs, config, state.ledger));
+      add(await checkIommu(sysfs, deps.readFile));
     }
   } finally {
     await neutron?.close().catch(() => undefined);
   }
 
-  results.push(await checkSocket(deps.probeSocket, config, await readLock(deps, config.default.statePath)));
-  results.push(await checkDocker(deps.probeDocker, config));
+  step(`calling the plugin on ${config.default.kuryrUri}`);
+  add(await checkSocket(deps.probeSocket, config, await readLock(deps, config.default.statePath)));
+  step('asking dockerd which networks use the plugin');
+  add(await checkDocker(deps.probeDocker, config));
   return report(results, config.default.host, deps.root);
 }
 

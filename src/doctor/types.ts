@@ -79,7 +79,13 @@ export interface DoctorDeps {
   /** the plugin's name as dockerd knows it (socket basename) decides which networks are ours */
   probeDocker(pluginName: string): Promise<DockerProbe>;
   root: boolean;
+  /** told what is being checked before each step (so a slow Neutron is not silence), and each verdict */
+  progress?(event: DoctorProgress): void;
 }
+
+export type DoctorProgress =
+  | { kind: 'step'; what: string }
+  | { kind: 'result'; result: CheckResult };
 
 export function worstExitCode(checks: readonly CheckResult[]): 0 | 1 | 2 {
   if (checks.some((c) => c.status === 'fail')) return 2;

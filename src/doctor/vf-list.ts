@@ -34,6 +34,8 @@ export interface VfListRow {
 }
 
 export interface VfListing {
+  /** the PFs looked at: the mapped ones, then any other the ledger mentions */
+  pfs: string[];
   rows: VfListRow[];
   /** PFs that could not be read, and VF tables `ip` could not give */
   problems: string[];
@@ -63,7 +65,7 @@ export function buildVfListing(
       });
     }
   }
-  return { rows, problems };
+  return { pfs: reports.map((r) => r.pf), rows, problems };
 }
 
 function describeSaved(s: VfSnapshot | null): string {
@@ -92,9 +94,14 @@ export function renderVfListing(listing: VfListing): string {
     r.holder?.endpointId.slice(0, 12) ?? '', r.holder?.portId.slice(0, 8) ?? '', r.holder?.container ?? (r.holder?.sandboxKey ?? ''),
     describeSaved(r.saved),
   ]);
-  const lines = listing.rows.length === 0 ? ['no VF: no PF is mapped ([sriov] physical_device_mappings) and the ledger holds none'] : table(head, body);
+  const lines = listing.rows.length > 0 ? table(head, body)
+    : listing.pfs.length === 0 ? ['no VF: no PF is mapped ([sriov] physical_device_mappings) and the ledger holds none']
+      : [`no VF: none of the PFs ${listing.pfs.join(', ')} has a VF this plugin can read (see the problems below)`];
   const counts = (['free', 'held', 'excluded', 'no-netdev'] as const).map((u) => `${listing.rows.filter((r) => r.state === u).length} ${u}`);
   if (listing.rows.length > 0) lines.push('', `${listing.rows.length} VFs: ${counts.join(', ')}`);
   for (const p of listing.problems) lines.push(`problem: ${p}`);
+  if (listing.problems.length > 0) {
+    lines.push('fix: check [sriov] physical_device_mappings against `ip link` (PF names) and sriov_numvfs; `kuryr doctor` explains each PF');
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -564,11 +564,27 @@ describe('secrets', () => {
 
 describe('warnings', () => {
   it('unknown keys in known sections are listed; unknown sections are not', () => {
-    const { warnings } = load(`[DEFAULT]\nuse_syslog = true\n[binding]\nfoo = 1\n[oslo_concurrency]\nlock_path = /x\n${NOAUTH}`);
+    const { warnings } = load(`[DEFAULT]\nno_such_option = true\n[binding]\nfoo = 1\n[oslo_concurrency]\nlock_path = /x\n${NOAUTH}`);
     assert.deepEqual(warnings, [
-      '[DEFAULT] use_syslog is not a known option; ignored (in test.conf)',
+      '[DEFAULT] no_such_option is not a known option; ignored (in test.conf)',
       '[binding] foo is not a known option; ignored (in test.conf)',
     ]);
+  });
+
+  it('a section pasted from sriov_agent.ini is named, with the section that holds those options here', () => {
+    const { warnings } = load(`[sriov_nic]\nphysical_device_mappings = physnet1:ens1f0\nexclude_devices =\n${NOAUTH}`);
+    assert.deepEqual(warnings, [
+      "[sriov_nic] is a section of the Neutron SR-IOV agent's sriov_agent.ini, which this plugin does not read; " +
+        'put physical_device_mappings, exclude_devices under [sriov] (in test.conf)',
+    ]);
+    assert.match(load(`[ml2_sriov]\nagent_required = True\n${NOAUTH}`).warnings[0] ?? '', /^\[ml2_sriov\] is a section of Neutron's ml2_conf\.ini.*\[sriov\]/);
+  });
+
+  it('[Default] is not [DEFAULT] (oslo.config lower-cases every other section name, so [Sriov] is [sriov])', () => {
+    const { warnings, config } = load(`[Default]\ndebug = true\n[Sriov]\nphysical_device_mappings = physnet1:ens1f0\n${NOAUTH}`);
+    assert.deepEqual(warnings, ['[default] is not read (only DEFAULT is upper case); did you mean [DEFAULT]? (in test.conf)']);
+    assert.equal(config.default.debug, false);
+    assert.deepEqual([...config.sriov.physicalDeviceMappings.keys()], ['physnet1']);
   });
 
   it('accepted-but-unused options say so when set', () => {

@@ -463,6 +463,28 @@ describe('CLI: kuryr config check / render', () => {
       (e: unknown) => e instanceof ConfigError && e.code === 'ERR_CONFIG_DRIVER');
   });
 
+  it('check refuses what serve refuses: an enabled port driver this build does not implement (nested, vlan)', async () => {
+    for (const [port, binding] of [['nested', 'macvlan'], ['vlan', 'vlan']] as const) {
+      const file = join(dir, `${port}.conf`);
+      writeFileSync(file, `[DEFAULT]\nenabled_port_drivers = veth, kuryr_libnetwork.port_driver.drivers.${port}\n` +
+        `[binding]\nenabled_drivers = veth, ${binding}\n[neutron]\nauth_type = none\nendpoint_override = http://n:9696\n`);
+      const out = capture();
+      await assert.rejects(configCheck({ configFile: [file], configDir: [], env: {}, hostname: 'h' }, out), (e: unknown) => {
+        assert.ok(e instanceof ConfigError && e.code === 'ERR_CONFIG_DRIVER', String(e));
+        assert.equal(e.message, `[DEFAULT] enabled_port_drivers = veth, ${port}: port driver ${port} is not implemented in this build ` +
+          `(it has veth, sriov); remove ${port}`);
+        return true;
+      });
+      assert.equal(out.stdout, '', 'nothing printed as ok');
+    }
+  });
+
+  it('render refuses values that enable a port driver serve would refuse', () => {
+    const e = renderError(noauthWith({ conf: { kuryr: { DEFAULT: { enabled_port_drivers: ['veth', 'nested'] }, binding: { enabled_drivers: ['veth', 'macvlan'] } } } }));
+    assert.equal(e.code, 'ERR_CONFIG_DRIVER');
+    assert.match(e.message, /would not load: .*port driver nested is not implemented in this build/);
+  });
+
   it('the real command exits 1 with one line on a bad file, 0 with ok on a good one', async () => {
     const { spawnSync } = await import('node:child_process');
     // bin/kuryr.js runs the compiled dist/; this entry runs the sources the same way
@@ -481,5 +503,10 @@ describe('CLI: kuryr config check / render', () => {
     assert.equal(good.status, 0, good.stderr);
     assert.match(good.stdout, /^ok\n/);
     assert.ok(!good.stdout.includes(SECRET));
+    const version = run(['--version']);
+    assert.equal(version.status, 0, version.stderr);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    assert.equal(version.stdout, `kuryr-libnetwork ${pkg.version} (node ${process.version})\n`);
+    assert.equal(run(['-V']).stdout, version.stdout);
   });
 });

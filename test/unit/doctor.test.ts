@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { realDoctorDeps } from '../../src/cli/doctor.ts';
+import { doctorCommand, realDoctorDeps } from '../../src/cli/doctor.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import { ConfigError, PluginError, UnavailableError } from '../../src/errors.ts';
 import { describeTarget, pluginName } from '../../src/doctor/checks-plugin.ts';
@@ -145,6 +145,48 @@ const HEALTHY: Record<string, CheckStatus> = {
   'neutron.ext.standard-attr-tag': 'ok', 'neutron.ext.trunk': 'skip', 'sriov.agent': 'ok', 'sriov.mappings': 'ok',
   'sriov.pf.ens1f0': 'ok', 'sriov.pf.ens2f0': 'ok', 'host.iommu': 'ok', 'plugin.socket': 'ok', docker: 'ok',
 };
+
+describe('doctor: progress while it runs', () => {
+  test('a line per step and verdict on stderr as it goes: while Neutron does not answer, the last line says so', async (t) => {
+    const f = await fixture(t);
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => { answer = resolve; });
+    let askedNeutron!: () => void;
+    const neutronAsked = new Promise<void>((resolve) => { askedNeutron = resolve; });
+    const slow: DoctorDeps = {
+      ...f.deps,
+      neutron: (config) => {
+        const n = f.deps.neutron(config);
+        return { ...n, hasExtension: async (alias) => { askedNeutron(); await answered; return n.hasExtension(alias); } };
+      },
+    };
+    let err = '';
+    let out = '';
+    const run = doctorCommand({ configFile: [], configDir: [], json: false, verbose: false }, slow, { out: (x) => { out += x; }, err: (x) => { err += x; } });
+    await neutronAsked;
+    // Neutron has not answered: what was printed so far ends with the step that waits for it
+    const lines = err.trimEnd().split('\n');
+    assert.equal(lines.at(-1), '… asking Neutron (Neutron http://neutron.test:9696/ (noauth))');
+    assert.ok(lines.includes('  ok   config'), err);
+    assert.ok(lines.includes('  ok   state'), err);
+    assert.equal(out, '', 'the table comes at the end');
+    answer();
+    const report = await run;
+    assert.equal(report.exitCode, 0);
+    assert.match(err, /^ {2}ok {3}neutron\.api$/m);
+    assert.match(err, /^… asking dockerd which networks use the plugin\n {2}ok {3}docker\n$/m);
+    assert.match(out, /^kuryr doctor: host /);
+  });
+
+  test('--json prints no progress (stdout is one JSON document, stderr stays empty)', async (t) => {
+    const f = await fixture(t);
+    let err = '';
+    let out = '';
+    await doctorCommand({ configFile: [], configDir: [], json: true, verbose: false }, f.deps, { out: (x) => { out += x; }, err: (x) => { err += x; } });
+    assert.equal(err, '');
+    assert.equal((JSON.parse(out) as { v: number }).v, 1);
+  });
+});
 
 describe('doctor: healthy host', () => {
   test('every check ok (trunk not needed), exit 0, the evidence shows what was looked at', async (t) => {

@@ -4,6 +4,7 @@
 // exercised both ways: locally under the instance lock (no plugin) and through a running plugin's admin route
 // (a real server on a unix socket, the lock held by a live process) — including the refusals.
 import assert from 'node:assert/strict';
+import { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import pino from 'pino';
-import { vfList, vfRelease, type VfReleaseRoute } from '../../src/cli/vf.ts';
+import { registerVfCommands, vfList, vfRelease, type VfReleaseRoute } from '../../src/cli/vf.ts';
 import type { KuryrConfig } from '../../src/config/types.ts';
 import type { HandlerContext } from '../../src/context.ts';
 import { PluginError } from '../../src/errors.ts';
@@ -201,6 +202,32 @@ describe('kuryr vf list', () => {
     const row = listing.rows.find((x) => x.pci === a.pci)!;
     assert.equal(row.state, 'held');
     assert.equal(row.physnet, null, 'its PF is only in the ledger now');
+  });
+});
+
+describe('kuryr vf list through the CLI', () => {
+  test('mapped PFs that do not exist on the host: said so, with a fix, and exit status 1', async (t) => {
+    const dir = await mkdtemp(pathJoin(tmpdir(), 'kuryr-vflist-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await mkdir(pathJoin(dir, 'sys'));
+    const conf = pathJoin(dir, 'kuryr.conf');
+    await writeFile(conf, `[DEFAULT]\nstate_path = ${pathJoin(dir, 'state')}\nenabled_port_drivers = veth, sriov\n` +
+      `[binding]\nenabled_drivers = veth, hw_veb\n[sriov]\nsysfs_root = ${pathJoin(dir, 'sys')}\n` +
+      'physical_device_mappings = physnet1:ens9f0, physnet1:ens9f1\n[neutron]\nauth_type = none\nendpoint_override = http://n.test:9696\n');
+    let out = '';
+    const program = new Command('kuryr').exitOverride();
+    registerVfCommands(program, { out: (x) => { out += x; }, err: () => undefined });
+    const before = process.exitCode;
+    try {
+      await program.parseAsync(['node', 'kuryr', 'vf', 'list', '--config-file', conf]);
+      assert.equal(process.exitCode, 1);
+    } finally {
+      process.exitCode = before;
+    }
+    assert.match(out, /^no VF: none of the PFs ens9f0, ens9f1 has a VF this plugin can read/m);
+    assert.match(out, /^problem: PF ens9f0: ERR_SRIOV_DEVICE: /m);
+    assert.match(out, /^problem: PF ens9f1: ERR_SRIOV_DEVICE: /m);
+    assert.match(out, /^fix: check \[sriov\] physical_device_mappings/m);
   });
 });
 
