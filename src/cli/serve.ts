@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { loadConfigFromDisk } from '../config/load.ts';
 import { checkDriverCompatibility, checkDriversBuilt } from '../config/drivers.ts';
 import type { KuryrConfig } from '../config/types.ts';
@@ -29,6 +29,7 @@ import { listen, parseKuryrUri } from '../server/listener.ts';
 import { createServer } from '../server/server.ts';
 import { systemClock } from '../util/clock.ts';
 import { createKeyedMutex } from '../util/keyed-mutex.ts';
+import { createPluginLoggers } from '../logging/create-logger.ts';
 import { packageVersion } from './version.ts';
 
 /** how often the VF ledger is checked against Neutron and the host */
@@ -37,14 +38,13 @@ const RECONCILE_INTERVAL_MS = 60_000;
 export interface ServeOptions { configFile: string[]; configDir: string[] }
 
 export async function serve(opts: ServeOptions): Promise<void> {
-  const bootLog = pino({ base: { pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
   const { config, warnings } = await loadConfigFromDisk({
     configFiles: opts.configFile, configDirs: opts.configDir, env: process.env, hostname: hostname(),
   });
   checkDriverCompatibility(config);
   checkDriversBuilt(config);
-  const log: Logger = pino({ level: config.default.debug ? 'debug' : 'info', base: { pid: process.pid } },
-    config.default.logFile ? pino.destination({ dest: config.default.logFile, mkdir: true }) : pino.destination(2));
+  const loggers = createPluginLoggers(config);
+  const log: Logger = loggers.log('kuryr_libnetwork');
   for (const w of warnings) log.warn({ config: true }, w);
   const metrics = config.default.metricsUri === undefined ? undefined
     : createPluginMetrics({ onCollectorError: (err) => log.warn({ err }, 'metrics collector failed') });
@@ -56,7 +56,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     ...(config.neutron.regionName === undefined ? {} : { regionName: config.neutron.regionName }),
     ...(config.neutron.cafile === undefined ? {} : { cafile: config.neutron.cafile }),
     insecure: config.neutron.insecure,
-    logger: log,
+    logger: loggers.log('neutronclient'),
     ...(metrics === undefined ? {} : { onCall: metrics.neutronCall }),
   });
   const target = parseKuryrUri(config.default.kuryrUri);
@@ -89,7 +89,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
 
   const app = createServer(ctx, {
-    logger: log,
+    logger: loggers.log('kuryr_libnetwork.server'),
     ...(await tlsOptions(config, target.kind === 'tcp' && target.tls)),
     ...(metrics === undefined ? {} : { onCall: metrics.pluginCall }),
     // `kuryr vf release` asks the running plugin, the ledger's single writer (docs/troubleshooting.md)
@@ -115,9 +115,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     : await startMetricsServer(metrics.registry, config.default.metricsUri, log);
   if (metricsServer !== undefined) log.info({ address: metricsServer.address }, 'metrics at /metrics');
   const address = await listen(app, target).catch(async (err: unknown) => { await metricsServer?.close(); throw err; });
-  log.info({ address, version: packageVersion(), host: config.default.host, portDrivers: config.default.enabledPortDrivers, identity: features.tags ? 'tags' : 'names' },
+  log.info({ address, version: packageVersion(), logTo: loggers.sinks, host: config.default.host, portDrivers: config.default.enabledPortDrivers, identity: features.tags ? 'tags' : 'names' },
     'kuryr plugin serving');
-  bootLog.flush?.();
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -126,9 +125,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log.info({ signal }, 'stopping: finishing in-flight calls');
     if (reconciler !== undefined) clearInterval(reconciler);
     app.close().then(() => metricsServer?.close()).then(releaseLock).then(
-      () => { log.info({}, 'stopped'); log.flush(); process.exit(0); },
-      (err: unknown) => { log.error({ err }, 'error while stopping'); log.flush(); process.exit(1); });
+      () => { log.info({}, 'stopped'); return loggers.close().finally(() => process.exit(0)); },
+      (err: unknown) => { log.error({ err }, 'error while stopping'); return loggers.close().finally(() => process.exit(1)); });
   };
+  // logrotate's postrotate: reopen log_file
+  process.on('SIGHUP', () => { loggers.reopen(); log.info({ signal: 'SIGHUP' }, 'log file reopened'); });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -15,6 +15,7 @@ import {
 import { buildAuth, resolveAuthSection } from './neutron-auth.ts';
 import { OPTIONS } from './options.ts';
 import { createResolver, mergeSources, type ConfigSource, type ResolveContext } from './resolver.ts';
+import { parseLogLevels, parseSyslogFacility } from './logging-settings.ts';
 import { valueError } from './secrets.ts';
 import type { KuryrConfig } from './types.ts';
 import { collectWarnings } from './warnings.ts';
@@ -26,6 +27,36 @@ export interface LoadedConfig {
 
 /** oslo.log's file name when only log_dir is given (`<binary>.log`; the upstream binary is kuryr-server). */
 export const DEFAULT_LOG_FILE_NAME = 'kuryr-server.log';
+
+/** The honoured oslo.log options; log_config_append is refused (a Python logging file cannot configure us). */
+function loggingSettings(r: ReturnType<typeof createResolver>): KuryrConfig['default']['logging'] {
+  const origin = (o: Parameters<typeof r.raw>[0]) => r.raw(o)?.values.at(-1)?.origin;
+  const appendValue = r.get(OPTIONS.logConfigAppend);
+  if (appendValue !== undefined) {
+    throw valueError('DEFAULT', OPTIONS.logConfigAppend, appendValue, 'a Python logging configuration file cannot configure ' +
+      'this plugin; remove it and use debug, log_file/log_dir, use_stderr, use_syslog, use_journal, use_json and ' +
+      'default_log_levels (docs/config.md)', origin(OPTIONS.logConfigAppend));
+  }
+  const facilityRaw = r.get(OPTIONS.syslogLogFacility);
+  const facility = parseSyslogFacility(facilityRaw);
+  if (facility === undefined) {
+    throw valueError('DEFAULT', OPTIONS.syslogLogFacility, facilityRaw, 'not a syslog facility (LOG_USER, LOG_DAEMON, ' +
+      'LOG_LOCAL0 … LOG_LOCAL7, …)', origin(OPTIONS.syslogLogFacility));
+  }
+  const levels = parseLogLevels(r.get(OPTIONS.defaultLogLevels));
+  if (!levels.ok) {
+    throw valueError('DEFAULT', OPTIONS.defaultLogLevels, r.get(OPTIONS.defaultLogLevels).join(','), levels.reason,
+      origin(OPTIONS.defaultLogLevels));
+  }
+  return {
+    useStderr: r.get(OPTIONS.useStderr),
+    useSyslog: r.get(OPTIONS.useSyslog),
+    syslogFacility: facility,
+    useJournal: r.get(OPTIONS.useJournal),
+    useJson: r.get(OPTIONS.useJson),
+    levels: levels.value,
+  };
+}
 
 /** The clouds.yaml cloud these sources ask for (`[neutron] cloud`, or $OS_CLOUD without auth_type), if any. Pure. */
 export function requestedCloudFor(sources: readonly ConfigSource[], ctx: ResolveContext): CloudRequest | undefined {
@@ -83,6 +114,7 @@ export function resolveConfig(sources: readonly ConfigSource[], ctx: ResolveCont
     statePath,
     debug: r.get(OPTIONS.debug),
     logFile,
+    logging: loggingSettings(r),
   };
   const metricsUri = r.get(OPTIONS.metricsUri);
   if (metricsUri !== undefined) defaults.metricsUri = metricsUri;

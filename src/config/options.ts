@@ -5,6 +5,7 @@
 import type { AnyOptionSpec } from './option-spec.ts';
 import { BINDING_OPTIONS } from './options-binding.ts';
 import { DEFAULT_OPTIONS } from './options-default.ts';
+import { LOGGING_OPTIONS } from './options-logging.ts';
 import { NEUTRON_OPTIONS } from './options-neutron.ts';
 import { SRIOV_OPTIONS } from './options-sriov.ts';
 
@@ -15,7 +16,7 @@ export { parseBool, parseInt10, parseList, types, type OptionType, type ParseRes
 export { ENDPOINT_TYPES } from './options-neutron.ts';
 
 /** Every option by id; key order is table order ([DEFAULT], [binding], [neutron], [sriov]). */
-export const OPTIONS = { ...DEFAULT_OPTIONS, ...BINDING_OPTIONS, ...NEUTRON_OPTIONS, ...SRIOV_OPTIONS } as const;
+export const OPTIONS = { ...DEFAULT_OPTIONS, ...LOGGING_OPTIONS, ...BINDING_OPTIONS, ...NEUTRON_OPTIONS, ...SRIOV_OPTIONS } as const;
 
 export type OptionId = keyof typeof OPTIONS;
 

@@ -1,6 +1,8 @@
 // The typed configuration the rest of the plugin sees (camelCase). config/options.ts declares every
 // option (oslo name, type, default) and config/load.ts turns INI files + environment into this shape.
 
+import type { LogLevelName } from './logging-settings.ts';
+
 export type PortDriverName = 'veth' | 'sriov' | 'nested' | 'vlan';
 export type BindingDriverName = 'veth' | 'hw_veb' | 'macvlan' | 'ipvlan' | 'vlan';
 
@@ -65,6 +67,17 @@ export interface KuryrConfig {
     statePath: string;
     debug: boolean;
     logFile: string | undefined;
+    /** the honoured oslo.log options (where the log goes, its format, per-logger levels) */
+    logging: {
+      useStderr: boolean;
+      useSyslog: boolean;
+      /** syslog facility code (LOG_USER = 1) */
+      syslogFacility: number;
+      useJournal: boolean;
+      useJson: boolean;
+      /** default_log_levels as [logger, level], in file order */
+      levels: Array<[string, LogLevelName]>;
+    };
     /** `http://host:port` of the Prometheus listener ([DEFAULT] metrics_uri); absent = no metrics */
     metricsUri?: string;
   };

@@ -75,3 +75,41 @@ export function createExec(defaults: { timeoutMs?: number; env?: NodeJS.ProcessE
     },
   };
 }
+
+/** A long-running command fed lines on its stdin (logger(1), systemd-cat): the log sinks. */
+export interface LineSink {
+  write(line: string): void;
+  /** end its stdin and wait for it to exit */
+  close(): Promise<void>;
+}
+
+export interface LineSinkOptions {
+  /** told once when the command exits or cannot start while we still write to it (stderr text, or the error) */
+  onExit?(reason: string): void;
+}
+
+export function startLineSink(argv: readonly string[], opts: LineSinkOptions = {}): LineSink {
+  const [file, ...args] = argv;
+  if (file === undefined || file === '') throw new HostCommandError('ERR_HOST_COMMAND', 'empty command');
+  const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  let done = false;
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < MAX_STDERR) stderr += d; });
+  const exited = new Promise<void>((resolve) => {
+    const finish = (reason: string) => {
+      if (!done) { done = true; opts.onExit?.(reason); }
+      resolve();
+    };
+    child.once('error', (e) => finish(`${argv.join(' ')}: ${e.message}`));
+    child.once('close', (code, signal) => finish(`${argv.join(' ')} exited ${code ?? signal}: ${stderr.trim().slice(0, MAX_STDERR)}`));
+  });
+  child.stdin?.on('error', () => undefined); // EPIPE after the command died: reported through onExit
+  return {
+    write(line) { if (!done) child.stdin?.write(line); },
+    async close() {
+      done = true;
+      child.stdin?.end();
+      await exited;
+    },
+  };
+}

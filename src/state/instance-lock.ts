@@ -4,7 +4,7 @@
 // and a recycled pid in the file means nothing. Node has no flock(); util-linux `flock 3`, run through the
 // Exec seam with our descriptor as its fd 3, takes the lock on that description and exits, leaving it ours.
 // The file also holds the holder's pid, for messages and `kuryr doctor` only.
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PluginError } from '../errors.ts';
 import { createExec, type Exec } from '../host/exec.ts';
@@ -58,10 +58,13 @@ export async function acquireInstanceLock(path: string, deps: InstanceLockDeps =
 }
 
 /**
- * Whether some process holds an flock on `path`, read from /proc/locks (device and inode of the file) without
- * taking any lock; undefined when the file does not exist.
+ * Whether the process whose pid the lock file records holds the flock on it, read without taking any lock:
+ * one of its open descriptors is this file (same device and inode) and that descriptor's fdinfo lists an
+ * FLOCK. (Not /proc/locks: inside a pid namespace it hides locks whose locking process is gone, and here
+ * the locker is the short-lived flock(1).) undefined: no lock file; false: no pid, a dead pid, a recycled
+ * pid, or a pid this process cannot see (another pid namespace, or not root).
  */
-export async function instanceLockHeld(path: string, procLocks: () => Promise<string> = () => readFile('/proc/locks', 'utf8')): Promise<boolean | undefined> {
+export async function instanceLockHeld(path: string, proc = '/proc'): Promise<boolean | undefined> {
   let st;
   try {
     st = await stat(path);
@@ -69,15 +72,19 @@ export async function instanceLockHeld(path: string, procLocks: () => Promise<st
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  // major/minor as /proc/locks prints them (hex), from the Linux encoding of st_dev
-  const dev = st.dev;
-  const major = ((dev >> 8) & 0xfff) | Math.floor(dev / 2 ** 32) & ~0xfff;
-  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
-  for (const line of (await procLocks()).split('\n')) {
-    // "3: FLOCK  ADVISORY  WRITE 1234 fe:00:2146364 0 EOF" (a blocked waiter is "3: -> FLOCK ...": not a holder)
-    const m = /^\d+:\s+FLOCK\s+\S+\s+\S+\s+-?\d+\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/.exec(line);
-    if (m === null) continue;
-    if (parseInt(m[1]!, 16) === major && parseInt(m[2]!, 16) === minor && Number(m[3]) === st.ino) return true;
+  const pid = await recordedPid(path);
+  if (pid === undefined) return false;
+  let fds: string[];
+  try {
+    fds = await readdir(`${proc}/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    const target = await stat(`${proc}/${pid}/fd/${fd}`).catch(() => undefined);
+    if (target === undefined || target.dev !== st.dev || target.ino !== st.ino) continue;
+    const info = await readFile(`${proc}/${pid}/fdinfo/${fd}`, 'utf8').catch(() => '');
+    if (/^lock:\s+\d+:\s+FLOCK\s/m.test(info)) return true;
   }
   return false;
 }

@@ -20,6 +20,7 @@ export function testConfig(overrides: { default?: Partial<KuryrConfig['default']
       processExternalConnectivity: true, sslCertFile: '/var/lib/kuryr/certs/cert.pem', sslKeyFile: '/var/lib/kuryr/certs/key.pem',
       enableSsl: false, bindir: '/usr/libexec/kuryr', subnetpoolNamePrefix: 'kuryrPool', deploymentType: 'baremetal',
       pybasedir: '', host: 'host-a', statePath: '/var/lib/kuryr', debug: false, logFile: undefined,
+      logging: { useStderr: false, useSyslog: false, syslogFacility: 1, useJournal: false, useJson: true, levels: [] },
       ...overrides.default,
     },
     binding: { vethDstPrefix: 'eth', defaultDriver: 'veth', enabledDrivers: ['veth'], linkIface: '', ...overrides.binding },

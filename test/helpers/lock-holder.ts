@@ -11,12 +11,13 @@ export async function holdLock(path: string): Promise<LockHolder> {
   const child = spawn('flock', ['--exclusive', '--nonblock', path, 'sleep', '600'], { stdio: 'ignore', detached: true });
   const pid = child.pid!;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // the pid first (as a plugin records it), then wait until that process holds the lock
+  await writeFile(path, `${pid}\n`);
   const deadline = Date.now() + 10_000;
   while (!(await instanceLockHeld(path))) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`flock ${path} did not take the lock`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  await writeFile(path, `${pid}\n`);
   return {
     pid,
     async release() {

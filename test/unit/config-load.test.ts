@@ -14,6 +14,7 @@ import {
   ALL_OPTIONS, KNOWN_SECTIONS, OPTIONS, describeDefault, findOption, parseBool, parseInt10, parseList, types,
 } from '../../src/config/options.ts';
 import type { KuryrConfig } from '../../src/config/types.ts';
+import { OSLO_DEFAULT_LOG_LEVELS } from '../../src/config/options-logging.ts';
 
 const NOAUTH = '[neutron]\nauth_type = none\nendpoint_override = http://127.0.0.1:9696\n';
 const PASSWORD_AUTH = [
@@ -54,6 +55,10 @@ const EXPECTED_DEFAULTS: KuryrConfig = {
     statePath: '/var/lib/kuryr',
     debug: false,
     logFile: undefined,
+    logging: {
+      useStderr: false, useSyslog: false, syslogFacility: 1, useJournal: false, useJson: true,
+      levels: OSLO_DEFAULT_LOG_LEVELS.map((l) => [l.slice(0, l.lastIndexOf('=')), ({ WARN: 'warn', INFO: 'info' } as const)[l.slice(l.lastIndexOf('=') + 1) as 'WARN' | 'INFO']]),
+    },
   },
   binding: {
     vethDstPrefix: 'eth',

@@ -1,7 +1,7 @@
 // The single-instance lock (src/state/instance-lock.ts) with the real util-linux flock and real processes:
 // a live holder refuses a second start and is named; a holder killed with SIGKILL frees the lock at once,
 // before anyone reaps it; a stale pid in the file — even the pid of a live, unrelated process, as after pid
-// reuse — does not block; release gives the lock back; instanceLockHeld reads /proc/locks without locking.
+// reuse — does not block; release gives the lock back; instanceLockHeld reads the recorded pid's fdinfo.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -78,10 +78,10 @@ describe('instance lock (flock on <state_path>/kuryr.lock)', () => {
     const parent = spawn('sh', ['-c', `flock --exclusive --nonblock "$0" sleep 600 & echo $!; exec sleep 600`, path], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+      await writeFile(path, `${pid}\n`);
       const deadline = Date.now() + 10_000;
       while (!(await instanceLockHeld(path)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       assert.equal(await instanceLockHeld(path), true);
-      await writeFile(path, `${pid}\n`);
       // kill the flock and its sleep (the sleep inherited the locked descriptor)
       const sleeper = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean).map(Number);
       for (const p of [pid, ...sleeper]) process.kill(p, 'SIGKILL');
