@@ -1,8 +1,8 @@
 // `kuryr serve` as an operator runs it: a bad kuryr.conf stops it at start-up with one line naming the
 // section, option and value (never a secret), and exit status 1.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -78,5 +78,64 @@ describe('kuryr serve start-up errors', () => {
     const r = await kuryr(['serve', '--config-file', join(dir, 'absent.conf')]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /absent\.conf/);
+  });
+});
+
+describe('kuryr serve run the README\'s way: `kuryr` on PATH is bin/kuryr.js itself', () => {
+  let dir: string;
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'kuryr-readme-')); });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  test('the README starts kuryr directly (no npx / npm exec wrapper)', async () => {
+    const readme = await readFile(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const serveLines = blocks.flatMap((b) => b.split('\n')).filter((l) => /\bkuryr(\.js)? serve\b/.test(l));
+    assert.ok(serveLines.length > 0, 'the README shows how to run kuryr serve');
+    for (const l of serveLines) assert.doesNotMatch(l, /\b(npx|npm (exec|run|start))\b/, l);
+    assert.ok(blocks.some((b) => b.includes('ln -sf "$PWD/bin/kuryr.js" /usr/local/bin/kuryr')));
+  });
+
+  test('one process serving (node running bin/kuryr.js, no child, no npm), its log reopened on SIGHUP', async (t) => {
+    const neutronUrl = process.env['NEUTRON_URL'];
+    assert.ok(neutronUrl, 'the testbed (real Neutron) runs: npm test starts it');
+    // the README's `ln -sf "$PWD/bin/kuryr.js" /usr/local/bin/kuryr`, into a PATH directory of this test
+    await mkdir(join(dir, 'bin'));
+    await symlink(BIN, join(dir, 'bin', 'kuryr'));
+    const sock = join(dir, 'kuryr.sock');
+    const log = join(dir, 'log', 'kuryr.log');
+    const f = join(dir, 'kuryr.conf');
+    await writeFile(f, `[DEFAULT]\nkuryr_uri = unix://${sock}\nstate_path = ${join(dir, 'state')}\nlog_file = ${log}\nuse_json = false\n` +
+      `[neutron]\nauth_type = none\nendpoint_override = ${neutronUrl}\n`);
+    const child = spawn('kuryr', ['serve', '--config-file', f], {
+      env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env['PATH'] ?? '/usr/bin:/bin'}` }, stdio: 'ignore',
+    });
+    t.after(() => { child.kill('SIGKILL'); });
+    const deadline = Date.now() + 30_000;
+    while (!(await stat(sock).then((s) => s.isSocket(), () => false))) {
+      assert.ok(Date.now() < deadline && child.exitCode === null, `kuryr serve did not create ${sock}: ${await readFile(log, 'utf8').catch(() => '')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const pid = child.pid!;
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+    assert.match(argv[0]!, /(^|\/)node$/, argv.join(' '));
+    assert.equal(argv[1], join(dir, 'bin', 'kuryr'));
+    assert.deepEqual(argv.slice(2), ['serve', '--config-file', f]);
+    const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim();
+    assert.equal(children, '', 'no child process beside the plugin');
+    const rssKb = Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    t.diagnostic(`kuryr serve RSS after start: ${(rssKb / 1024).toFixed(1)} MB`);
+
+    // text lines (use_json = false) in log_file; logrotate moves it, SIGHUP: the plugin writes a new one
+    assert.match(await readFile(log, 'utf8'), / INFO kuryr_libnetwork \[-\] kuryr plugin serving address=/);
+    await rename(log, `${log}.1`);
+    process.kill(pid, 'SIGHUP');
+    const until = Date.now() + 10_000;
+    while (!(await readFile(log, 'utf8').catch(() => '')).includes('log file reopened')) {
+      assert.ok(Date.now() < until, 'no new log file after SIGHUP');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    assert.match(await readFile(log, 'utf8'), / INFO kuryr_libnetwork \[-\] stopped$/m);
   });
 });
