@@ -30,7 +30,7 @@ KURYR_TEST_IMAGE=${KURYR_TEST_IMAGE:-kuryr-test/busybox:latest}
 # Extra hosts that get fake alive agents besides $(hostname) (space or comma separated).
 FAKE_AGENT_HOSTS=${FAKE_AGENT_HOSTS-kuryr-test-other}
 # Everything the testbed needs from Debian (install is skipped when dpkg says they are installed).
-TB_PACKAGES="neutron-server python3-neutron keystone docker.io busybox-static iputils-ping iproute2 jq sqlite3 curl procps systemd unzip"
+TB_PACKAGES="neutron-server python3-neutron keystone docker.io busybox-static iputils-ping iproute2 jq sqlite3 curl procps systemd"
 
 tb_log() { printf '[testbed %s] %s\n' "$(date +%T)" "$*" >&2; }
 tb_die() { tb_log "ERROR: $*"; exit 1; }
