@@ -30,7 +30,6 @@ export function configFilesFor(configFile: readonly string[], configDir: readonl
   return configFile.length > 0 || configDir.length > 0 ? [...configFile] : [DEFAULT_CONFIG_FILE];
 }
 
-
 export function realDoctorDeps(opts: Pick<DoctorCliOptions, 'configFile' | 'configDir'>, env: NodeJS.ProcessEnv = process.env): DoctorDeps {
   const configFiles = configFilesFor(opts.configFile, opts.configDir);
   return {

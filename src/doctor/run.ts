@@ -63,8 +63,9 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       if (neutron !== undefined && usable) {
         step('asking Neutron for the NIC Switch agent of this host');
         add(...await checkSriovAgent(neutron, config));
+      } else {
+        for (const id of ['sriov.agent', 'sriov.mappings']) add(check(id, 'skip', 'not checked: Neutron cannot be used'));
       }
-      else for (const id of ['sriov.agent', 'sriov.mappings']) add(check(id, 'skip', 'not checked: Neutron cannot be used'));
       const sysfs = deps.sysfs(config.sriov.sysfsRoot);
       step(`reading the PFs in ${config.sriov.sysfsRoot}`);
       add(...await checkPfs(sysfs, config, state.ledger));

@@ -65,7 +65,7 @@ export interface PluginLoggers {
   close(): Promise<void>;
 }
 
-interface Sink { name: string; dest: Destination; json: boolean; prefix?: (severity: number) => string }
+interface Sink { name: string; dest: Destination; prefix?: (severity: number) => string }
 
 function configRefused(option: string, reason: string): ConfigError {
   return new ConfigError('ERR_CONFIG_VALUE', `[DEFAULT] ${option} = True: ${reason}`, { details: { section: 'DEFAULT', option } });
@@ -84,7 +84,7 @@ export function createPluginLoggers(config: KuryrConfig, deps: LogSinkDeps = rea
     if (!deps.exists(JOURNAL_STREAM)) throw configRefused('use_journal', `${JOURNAL_STREAM} does not exist (journald is not running here)`);
     const sink = deps.lineSink([cat, `--identifier=${SYSLOG_TAG}`, '--level-prefix=true'],
       { onExit: (why) => report(`the journal log sink stopped: ${why}`) });
-    sinks.push({ name: 'journal', json, dest: { write: (t) => sink.write(t), close: () => sink.close() }, prefix: (sev) => `<${sev}>` });
+    sinks.push({ name: 'journal', dest: { write: (t) => sink.write(t), close: () => sink.close() }, prefix: (sev) => `<${sev}>` });
   }
   if (l.useSyslog) {
     const logger = deps.which('logger');
@@ -93,11 +93,11 @@ export function createPluginLoggers(config: KuryrConfig, deps: LogSinkDeps = rea
     const sink = deps.lineSink([logger, '--prio-prefix', '--tag', SYSLOG_TAG, `--id=${deps.pid}`, '--size', '16384',
       '--socket', deps.syslogSocket], { onExit: (why) => report(`the syslog log sink stopped: ${why}`) });
     const facility = l.syslogFacility;
-    sinks.push({ name: `syslog (${deps.syslogSocket})`, json, dest: { write: (t) => sink.write(t), close: () => sink.close() },
+    sinks.push({ name: `syslog (${deps.syslogSocket})`, dest: { write: (t) => sink.write(t), close: () => sink.close() },
       prefix: (sev) => `<${facility * 8 + sev}>` });
   }
-  if (config.default.logFile !== undefined) sinks.push({ name: config.default.logFile, json, dest: deps.file(config.default.logFile) });
-  if (sinks.length === 0 || l.useStderr) sinks.push({ name: 'stderr', json, dest: stderr });
+  if (config.default.logFile !== undefined) sinks.push({ name: config.default.logFile, dest: deps.file(config.default.logFile) });
+  if (sinks.length === 0 || l.useStderr) sinks.push({ name: 'stderr', dest: stderr });
 
   // one pino stream; every event fans out to each sink in that sink's shape
   const fanout = {

@@ -31,15 +31,22 @@ export function testbed(): Testbed {
   };
 }
 
-export async function docker(tb: Testbed, args: string[], opts: { allowFail?: boolean } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
+type Captured = { stdout: string; stderr: string; code: number };
+
+/** run FILE ARGS; a failure throws naming WHAT, unless allowFail, which returns its output and exit code */
+async function captured(file: string, args: string[], what: string, opts: { allowFail?: boolean; env?: NodeJS.ProcessEnv }): Promise<Captured> {
   try {
-    const r = await run(tb.dockerCli, args, { env: { ...process.env, DOCKER_HOST: tb.dockerHost }, maxBuffer: 16 << 20 });
+    const r = await run(file, args, { ...(opts.env === undefined ? {} : { env: opts.env }), maxBuffer: 16 << 20 });
     return { stdout: r.stdout.trim(), stderr: r.stderr.trim(), code: 0 };
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; code?: number };
-    if (!opts.allowFail) throw new Error(`docker ${args.join(' ')} failed (${err.code}): ${err.stderr ?? ''}`, { cause: e });
+    if (!opts.allowFail) throw new Error(`${what} failed (${err.code}): ${err.stderr ?? ''}`, { cause: e });
     return { stdout: (err.stdout ?? '').trim(), stderr: (err.stderr ?? '').trim(), code: typeof err.code === 'number' ? err.code : 1 };
   }
+}
+
+export async function docker(tb: Testbed, args: string[], opts: { allowFail?: boolean } = {}): Promise<Captured> {
+  return captured(tb.dockerCli, args, `docker ${args.join(' ')}`, { ...opts, env: { ...process.env, DOCKER_HOST: tb.dockerHost } });
 }
 
 /**
@@ -49,18 +56,10 @@ export async function docker(tb: Testbed, args: string[], opts: { allowFail?: bo
  * normal host but the outer machine's / when dockerd itself runs in a chroot (as in a fresh-machine root), so
  * the container's own binaries are not found there. The network namespace is the container's either way.
  */
-export async function inNetns(tb: Testbed, container: string, argv: string[], opts: { allowFail?: boolean } = {}):
-  Promise<{ stdout: string; stderr: string; code: number }> {
+export async function inNetns(tb: Testbed, container: string, argv: string[], opts: { allowFail?: boolean } = {}): Promise<Captured> {
   const pid = (await docker(tb, ['inspect', '-f', '{{.State.Pid}}', container])).stdout;
   if (!/^[1-9]\d*$/.test(pid)) throw new Error(`container ${container} is not running (pid ${pid})`);
-  try {
-    const r = await run('nsenter', ['--target', pid, '--net', '--', ...argv], { maxBuffer: 16 << 20 });
-    return { stdout: r.stdout.trim(), stderr: r.stderr.trim(), code: 0 };
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; code?: number };
-    if (!opts.allowFail) throw new Error(`${argv.join(' ')} in ${container}'s netns failed (${err.code}): ${err.stderr ?? ''}`, { cause: e });
-    return { stdout: (err.stdout ?? '').trim(), stderr: (err.stderr ?? '').trim(), code: typeof err.code === 'number' ? err.code : 1 };
-  }
+  return captured('nsenter', ['--target', pid, '--net', '--', ...argv], `${argv.join(' ')} in ${container}'s netns`, opts);
 }
 
 export async function neutronGet<T>(tb: Testbed, path: string): Promise<T> {
